@@ -1,0 +1,28 @@
+"""The ``zicht`` command: Django's management commands plus our own.
+
+``zicht ews ...`` runs the early-warning tools without starting Django.
+"""
+
+import os
+import sys
+
+ALIASES = {"import-people": "import_people"}
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "ews":
+        from zicht.analytics.cli import main as ews_main
+
+        return ews_main(argv[1:])
+    if argv and argv[0] in ALIASES:
+        argv[0] = ALIASES[argv[0]]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zicht.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zicht", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
