@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "zicht.responses",
     "zicht.messaging",
     "zicht.monitoring",
+    "zicht.privacy",
+    "zicht.support",
+    "zicht.cohorts",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,9 @@ ZICHT_SMS_BACKEND = env_str("ZICHT_SMS_BACKEND", "outbox")
 ZICHT_SMS_API_URL = env_str("ZICHT_SMS_API_URL", "")
 ZICHT_SMS_API_KEY = env_str("ZICHT_SMS_API_KEY", "")
 ZICHT_SMS_SENDER = env_str("ZICHT_SMS_SENDER", "zicht")
+# Shared secret for the provider's signed status/inbound webhooks (docs/sms-provider.md);
+# empty means webhooks cannot be verified and must be refused.
+ZICHT_SMS_WEBHOOK_SECRET = env_str("ZICHT_SMS_WEBHOOK_SECRET", "")
 EMAIL_BACKEND = env_str("ZICHT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("ZICHT_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("ZICHT_EMAIL_PORT", 25)

@@ -1,0 +1,57 @@
+"""Serve zicht with a production WSGI server and run the background worker beside it.
+
+This is the embedded default: one command, one machine, SQLite. The worker is a child
+process (`zicht worker`) so a crash in one does not take down the other.
+"""
+
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the web application and run the background worker (embedded default)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+
+    def handle(self, *args, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "zicht.cli", "worker"])
+            self.stdout.write(f"background worker started (pid {worker.pid})")
+        try:
+            _run_gunicorn(options["bind"], options["web_workers"])
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+
+def _run_gunicorn(bind, workers):
+    from gunicorn.app.base import BaseApplication
+
+    from zicht.wsgi import application
+
+    class ZichtServer(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return application
+
+    ZichtServer().run()
