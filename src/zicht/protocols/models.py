@@ -36,6 +36,10 @@ class Subscription(models.Model):
     state = models.CharField(max_length=10, choices=STATES, default=ACTIVE)
     paused_until = models.DateField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=200, blank=True)
+    # Windows opening before this instant are not planned: used when a mentor takes over a
+    # student mid-protocol, so the new mentor's weeks line up with the student's.
+    not_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -47,3 +51,31 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.person} on {self.protocol}"
+
+
+class SubscriptionEvent(models.Model):
+    """A change that matters (enrolled, paused, resumed, stopped, mentor changed), kept as a row."""
+
+    ENROLLED = "enrolled"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped"
+    MENTOR_CHANGED = "mentor_changed"
+    KINDS = [
+        (ENROLLED, _("enrolled")),
+        (PAUSED, _("paused")),
+        (RESUMED, _("resumed")),
+        (STOPPED, _("stopped")),
+        (MENTOR_CHANGED, _("mentor changed")),
+    ]
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=KINDS)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subscription", "at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.subscription_id} at {self.at:%Y-%m-%d %H:%M}"

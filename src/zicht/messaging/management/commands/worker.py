@@ -1,0 +1,70 @@
+"""``zicht worker``: send invitations and reminders, every ~30 s, until SIGTERM/SIGINT.
+
+On SQLite only one worker may run (a file lock in the data directory); it then frees the
+claims a killed worker left behind at once. On PostgreSQL any number of workers may run;
+claims of a dead worker expire after the lease (5 minutes).
+"""
+
+import fcntl
+import json
+import logging
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from zicht.core import clock
+from zicht.messaging import dispatcher
+
+log = logging.getLogger("zicht.worker")
+
+
+class Command(BaseCommand):
+    help = "Run the dispatcher: plan, claim and send invitations and reminders."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="one pass (everything due now), then exit")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes (default 30)")
+        parser.add_argument("--batch", type=int, default=100, help="rows claimed at a time (default 100)")
+
+    def handle(self, *args, once, interval, batch, **options):
+        lock = self._single_worker_lock()
+        try:
+            if once:
+                stats = dispatcher.run_once(batch=batch)
+                self.stdout.write(json.dumps(stats, sort_keys=True))
+                return
+            stop = threading.Event()
+
+            def request_stop(signum, frame):
+                log.info("signal %s: finishing the current pass, then stopping", signum)
+                stop.set()
+
+            signal.signal(signal.SIGTERM, request_stop)
+            signal.signal(signal.SIGINT, request_stop)
+            self.stdout.write(f"zicht worker: a pass every {interval:g} s; stop with Ctrl-C or SIGTERM")
+            dispatcher.run_forever(
+                stop, interval=interval, batch=batch,
+                on_pass=lambda stats: stats and log.info("pass: %s", json.dumps(stats, sort_keys=True)),
+            )
+        finally:
+            if lock is not None:
+                lock.close()
+
+    def _single_worker_lock(self):
+        """SQLite: exactly one worker. The OS drops the lock when the process dies (even kill -9)."""
+        if connection.vendor != "sqlite":
+            return None
+        path = settings.DATA_DIR / "worker.lock"
+        handle = open(path, "w")  # noqa: SIM115 - held for the life of the worker
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            handle.close()
+            raise CommandError(f"another zicht worker is running (lock {path})") from error
+        freed = dispatcher.release_claims(clock.now())
+        if freed:
+            log.warning("freed %d claims left by a worker that stopped abruptly", freed)
+        return handle
