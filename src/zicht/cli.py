@@ -17,6 +17,9 @@ def main(argv=None):
         return ews_main(argv[1:])
     if argv and argv[0] in ALIASES:
         argv[0] = ALIASES[argv[0]]
+    if argv and argv[0] == "demo":
+        # The demo shows its development pages (personal links, SMS outbox).
+        os.environ.setdefault("ZICHT_DEV_PAGES", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zicht.settings")
     from django.core.management import execute_from_command_line
 

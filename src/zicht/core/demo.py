@@ -3,6 +3,8 @@
 Everything here is idempotent, so running the demo twice gives the same school, not two.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -91,3 +93,49 @@ def create_demo_school():
         ("researcher", "researcher", "Rob Onderzoek"),
     ]
     return team, list(mentors.values()), students, logins
+
+
+def open_this_week(people, now):
+    """Make sure every demo person has a diary open right now.
+
+    The demo starts on any day of the week, so the soonest planned diary window of each person
+    is opened now (it keeps its normal closing time). Real schedules are never changed this way.
+    """
+    from zicht.responses.models import Window, open_windows
+
+    for person in people:
+        if open_windows(person, now).exists():
+            continue
+        upcoming = (
+            Window.objects.filter(respondent=person, state=Window.PLANNED, opens_at__gt=now)
+            .filter(measurement__in=["diary", "mentor_diary"])
+            .order_by("opens_at")
+        )
+        first = upcoming.first()
+        if first is None:
+            continue
+        # Mentors fill one diary per student: open all of theirs that open at the same moment.
+        Window.objects.filter(pk__in=upcoming.filter(opens_at=first.opens_at).values("pk")).update(
+            opens_at=now - timedelta(minutes=1)
+        )
+
+
+def issue_demo_links(people, now, site_url):
+    """Personal links for the development page; only their hashes go into the database."""
+    from zicht.responses.models import AccessLink, open_windows
+
+    links = []
+    for person in people:
+        windows = list(open_windows(person, now))
+        if not windows:
+            continue
+        expires = max(w.closes_at or now + timedelta(days=7) for w in windows)
+        _, token = AccessLink.issue(person, expires_at=expires)
+        links.append(
+            {
+                "role": "begeleider" if person.role == Person.MENTOR else "student",
+                "name": person.full_name,
+                "url": f"{site_url}/d/{token}/",
+            }
+        )
+    return links
