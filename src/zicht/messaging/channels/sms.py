@@ -1,0 +1,249 @@
+"""SMS transport: a development outbox and a JSON-over-HTTPS provider client.
+
+The provider API (request, response, status callbacks, inbound replies, signatures) is
+specified in docs/sms-provider.md; zicht.messaging.fakeprovider implements it for tests.
+All outbound HTTP goes through ``http_post`` so tests can replace the network in one place.
+"""
+
+import hashlib
+import hmac
+import logging
+import os
+import random
+import re
+import threading
+import time
+
+import httpx
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .errors import PermanentError, RetryableError
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # read/write/pool 10 s, connect 5 s
+MAX_ATTEMPTS = 3  # per send_sms call; later attempts are the dispatcher's job
+BACKOFF_BASE = 0.5  # seconds: waits ~0.5-1.0 s, then ~1.0-1.5 s
+MAX_RETRY_AFTER = 5.0  # honour a provider's Retry-After inside one call up to this many seconds
+
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+REFERENCE_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+_client = None
+_client_pid = None
+_client_lock = threading.Lock()
+
+
+def _http_client():
+    """One pooled client per process (recreated after a fork, e.g. in Celery workers)."""
+    global _client, _client_pid
+    with _client_lock:
+        if _client is None or _client_pid != os.getpid():
+            _client = httpx.Client(
+                timeout=TIMEOUT,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+                headers={"User-Agent": "zicht-sms/1"},
+            )
+            _client_pid = os.getpid()
+        return _client
+
+
+def http_post(url: str, payload: dict, headers: dict) -> httpx.Response:
+    """The network seam: every request to the SMS provider goes through here."""
+    return _http_client().post(url, json=payload, headers=headers, timeout=TIMEOUT)
+
+
+def mask(number: str) -> str:
+    """Keep logs free of full phone numbers."""
+    return number[:4] + "…" + number[-2:] if len(number) > 6 else "…"
+
+
+def send_sms(to_e164: str, body: str, *, reference: str, status_url: str | None = None, sleep=None) -> str:
+    """Send one SMS and return the provider's message id.
+
+    ``reference`` must be the same on every attempt for the same message: it is the
+    provider's idempotency key, so a retry after a lost response is not delivered twice.
+    Raises PermanentError (do not retry) or RetryableError (try again later).
+    """
+    if not REFERENCE_RE.match(reference or ""):
+        raise ValueError(f"reference must be 1-100 characters of A-Z a-z 0-9 . _ : -, got {reference!r}")
+    if not E164_RE.match(to_e164 or ""):
+        raise PermanentError(f"not an E.164 phone number: {to_e164!r}", code="invalid_recipient")
+    if not body:
+        raise PermanentError("empty SMS body", code="empty_body")
+    backend = settings.ZICHT_SMS_BACKEND
+    if backend == "outbox":
+        # Development: nothing leaves the machine; the dispatcher's Delivery row is the outbox.
+        return f"outbox-{reference}"
+    if backend == "http":
+        return _send_http(to_e164, body, reference=reference, status_url=status_url, sleep=sleep or time.sleep)
+    raise ImproperlyConfigured(f"ZICHT_SMS_BACKEND must be 'outbox' or 'http', not {backend!r}")
+
+
+def _send_http(to_e164, body, *, reference, status_url, sleep):
+    base = settings.ZICHT_SMS_API_URL.rstrip("/")
+    if not base:
+        raise ImproperlyConfigured("ZICHT_SMS_BACKEND is 'http' but ZICHT_SMS_API_URL is empty")
+    payload = {"from": settings.ZICHT_SMS_SENDER, "to": to_e164, "body": body, "reference": reference}
+    if status_url:
+        payload["status_url"] = status_url
+    headers = {"Idempotency-Key": reference, "Accept": "application/json"}
+    if settings.ZICHT_SMS_API_KEY:
+        headers["Authorization"] = f"Bearer {settings.ZICHT_SMS_API_KEY}"
+    last_error = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        wait = None
+        try:
+            response = http_post(base + "/messages", payload, headers)
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            # Our own request is malformed (URL scheme, API key with a newline): retrying won't help
+            # now, but it is not the recipient's fault either.
+            raise RetryableError(f"check ZICHT_SMS_API_URL/ZICHT_SMS_API_KEY: {exc}", code="misconfigured") from exc
+        except httpx.TimeoutException as exc:
+            last_error = RetryableError(f"provider timed out ({type(exc).__name__})", code="timeout")
+        except httpx.TransportError as exc:
+            last_error = RetryableError(f"provider unreachable ({type(exc).__name__}: {exc})", code="unreachable")
+        else:
+            status = response.status_code
+            if 200 <= status < 300:
+                message_id = _json(response).get("id")
+                if isinstance(message_id, str) and message_id:
+                    log.info("sms %s to %s accepted as %s (attempt %d)", reference, mask(to_e164), message_id, attempt)
+                    return message_id
+                last_error = RetryableError(f"provider answered {status} without a message id", code="bad_response")
+            elif status in (401, 403):
+                log.error("SMS provider refused our credentials (HTTP %d); check ZICHT_SMS_API_KEY", status)
+                raise RetryableError(f"provider refused credentials (HTTP {status})", code="unauthorized", status=status)
+            elif status in (408, 429):
+                last_error = RetryableError(f"provider asked us to slow down (HTTP {status})", code="rate_limited", status=status)
+                wait = _retry_after(response)
+            elif 400 <= status < 500:
+                code, text = _error_detail(response)
+                log.warning("sms %s to %s rejected: HTTP %d %s %s", reference, mask(to_e164), status, code, text)
+                raise PermanentError(f"provider rejected the message (HTTP {status} {code}: {text})", code=code, status=status)
+            else:
+                last_error = RetryableError(f"provider error (HTTP {status})", code="provider_error", status=status)
+        log.warning("sms %s attempt %d/%d failed: %s", reference, attempt, MAX_ATTEMPTS, last_error)
+        if attempt < MAX_ATTEMPTS:
+            if wait is None:
+                wait = BACKOFF_BASE * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE)
+            sleep(wait)
+    raise last_error
+
+
+def _json(response):
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error_detail(response):
+    error = _json(response).get("error")
+    if isinstance(error, dict):
+        return str(error.get("code") or "rejected"), str(error.get("message") or "")
+    return "rejected", response.text[:200]
+
+
+def _retry_after(response):
+    try:
+        return min(max(float(response.headers.get("Retry-After", "")), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return None
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+STATUS_MAP = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "sent": "sent",
+    "buffered": "buffered",
+    "delivered": "delivered",
+    "failed": "failed",
+    "delivery_failed": "failed",
+    "rejected": "failed",
+    "expired": "failed",
+    "undeliverable": "failed",
+}
+
+
+def parse_status_callback(data: dict) -> tuple[str, str]:
+    """Return (reference, status) from a delivery report; status is sent/buffered/delivered/failed."""
+    if not isinstance(data, dict):
+        raise ValueError("status callback must be a JSON object")
+    reference = data.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise ValueError("status callback has no 'reference' (the reference we sent the message with)")
+    status = data.get("status")
+    if not isinstance(status, str) or not status.strip():
+        raise ValueError("status callback has no 'status'")
+    normalised = STATUS_MAP.get(status.strip().lower())
+    if normalised is None:
+        raise ValueError(f"unknown delivery status {status!r}; expected one of {', '.join(sorted(STATUS_MAP))}")
+    return reference.strip(), normalised
+
+
+def parse_inbound(data: dict) -> tuple[str, str]:
+    """Return (sender in E.164, text) from an inbound SMS (e.g. a student replying STOP)."""
+    if not isinstance(data, dict):
+        raise ValueError("inbound message must be a JSON object")
+    sender = data.get("from")
+    if not isinstance(sender, str) or not sender.strip():
+        raise ValueError("inbound message has no 'from' number")
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ValueError("inbound message has no 'text'")
+    return _international(sender), text.strip()
+
+
+def _international(raw):
+    """Providers send +316…, 00316… or 316…; all mean the same international number."""
+    digits = re.sub(r"[\s().-]", "", raw.strip())
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif not digits.startswith("+"):
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"inbound 'from' is not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"inbound 'from' is not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+STOP_WORDS = {"stop", "stoppen", "afmelden", "uitschrijven", "opzeggen", "unsubscribe"}
+
+
+def is_stop_request(text: str) -> bool:
+    """True when a reply asks to stop: its first word is STOP or a Dutch/English synonym."""
+    words = re.findall(r"\w+", (text or "").casefold())
+    return bool(words) and words[0] in STOP_WORDS
+
+
+def sign_webhook(body: bytes, secret: str, timestamp: int) -> str:
+    """Value of the X-Zicht-Signature header: 't=<unix time>,v1=<hex HMAC-SHA256 of "t.body">'."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_webhook(body: bytes, header: str | None, secret: str | None = None, *, now: float | None = None,
+                   tolerance: int = 300) -> bool:
+    """Check a webhook's X-Zicht-Signature against ZICHT_SMS_WEBHOOK_SECRET; stale (>5 min) fails."""
+    secret = settings.ZICHT_SMS_WEBHOOK_SECRET if secret is None else secret
+    if not secret or not header:
+        return False
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = sign_webhook(body, secret, timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
