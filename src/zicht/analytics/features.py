@@ -1,0 +1,155 @@
+"""Per student-week features for the risk score. Every feature at week t uses weeks <= t only.
+
+Cohort-level numbers (noise variances, within-person SD, cohort means) come from
+``CohortStats`` which is built from cumulative per-week sums, so they are causal as well.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zicht.analytics import filters, quality
+
+BASELINE_DIARIES = 3   # an item's own baseline: mean of its first 3 answers
+WINDOW = 4             # "recent" = the last 4 weeks
+CUSUM_K = 0.5          # allowance of the CUSUM, in within-person SD units
+EWMA_LAMBDA = 0.3
+
+FEATURES = ["streak", "streak2", "streak3", "surprise", "missed4", "completion_drop", "decline_mean",
+            "decline_top", "slope4", "cusum", "ewma_drop", "low_level", "partial_missing", "reliable",
+            "streak_x_decline", "missed4_x_decline"]
+
+
+@dataclass
+class CohortStats:
+    q: np.ndarray        # (T, I) level noise variance
+    r: np.ndarray        # (T, I) observation noise variance
+    sd_within: np.ndarray  # (T, I) pooled within-person SD
+    var_d: np.ndarray    # (T, I) variance of week-to-week differences
+    mean: np.ndarray     # (T, I) cohort mean of answers up to week t
+    sd: np.ndarray       # (T, I) cohort SD of answers up to week t
+
+
+def cohort_sums(X):
+    """Additive per-week sums of one chunk of students; add chunks together, then ``cohort_stats``."""
+    ok = ~np.isnan(X)
+    x = np.where(ok, X, 0).astype(np.float64)
+    return {"moments": filters.pooled_moment_sums(X), "n": ok.sum(0).astype(np.float64),
+            "s": x.sum(0), "ss": (x * x).sum(0)}
+
+
+def add_sums(a, b):
+    if a is None:
+        return b
+    return {"moments": tuple(x + y for x, y in zip(a["moments"], b["moments"])),
+            "n": a["n"] + b["n"], "s": a["s"] + b["s"], "ss": a["ss"] + b["ss"]}
+
+
+def cohort_stats(sums):
+    q, r = filters.causal_variances(sums["moments"])
+    n2, s2 = (np.cumsum(a, 0) for a in sums["moments"][:2])
+    var_d = (s2 + filters.PRIOR_PAIRS * (filters.PRIOR_Q + 2 * filters.PRIOR_R)) / (n2 + filters.PRIOR_PAIRS)
+    n, s, ss = (np.cumsum(sums[k], 0) for k in ("n", "s", "ss"))
+    prior = 50.0
+    mean = (s + prior * 60.0) / (n + prior)
+    var = (ss + prior * (60.0**2 + 400.0)) / (n + prior) - mean**2
+    return CohortStats(q, r, np.sqrt(q / 2 + r), var_d, mean, np.sqrt(np.maximum(var, 1.0)))
+
+
+def _nanmean(a, axis):
+    ok = ~np.isnan(a)
+    n = ok.sum(axis)
+    return np.where(n > 0, np.where(ok, a, 0).sum(axis) / np.maximum(n, 1), np.nan), n
+
+
+def compute(X, present, stats, duration=None):
+    """Return (features (N, T, F) float32, extras dict with reason ingredients)."""
+    N, T, I = X.shape
+    X = X.astype(np.float32, copy=False)
+    ok = ~np.isnan(X)
+    obs = present & ok.any(2)
+    missed = present & ~obs
+
+    # Engagement -----------------------------------------------------------------------------
+    streak = np.zeros((N, T), np.float32)
+    run = np.zeros(N, np.float32)
+    for t in range(T):
+        run = np.where(missed[:, t], run + 1, np.where(obs[:, t], 0, run))
+        streak[:, t] = run
+    cm = np.cumsum(missed, 1, dtype=np.float32)
+    cp = np.cumsum(present, 1, dtype=np.float32)
+    lag = lambda a: np.concatenate([np.zeros((N, WINDOW), np.float32), a[:, :-WINDOW]], 1)[:, :T]  # noqa: E731
+    miss_w, pres_w = cm - lag(cm), cp - lag(cp)
+    missed4 = miss_w / np.maximum(pres_w, 1)
+    prior_rate = (lag(cp) - lag(cm) + 2 * 0.67) / (lag(cp) + 2)
+    completion_drop = prior_rate - (1 - missed4)
+    # How unusual is the current run of missed diaries for *this* student? Own miss rate before
+    # the run (with a weak prior), and the log-likelihood of the run under that rate.
+    before_m, before_p = cm - streak, cp - streak
+    own_rate = (before_m + 2 * 0.33) / (before_p + 2)
+    surprise = streak * -np.log(own_rate)
+
+    # Level change against the student's own baseline (local-level filter per item) ------------
+    level, _ = filters.local_level_filter(X, stats.q, stats.r)
+    cnt = np.cumsum(ok, 1)
+    first = ok & (cnt <= BASELINE_DIARIES)
+    base = np.cumsum(np.where(first, X, 0), 1) / np.clip(cnt, 1, BASELINE_DIARIES)
+    base = np.where(cnt > 0, base, np.nan).astype(np.float32)
+    sdw = stats.sd_within.astype(np.float32)[None]
+    z = (level - base) / sdw
+    decline_mean, n_items = _nanmean(-z, 2)
+    zs = np.sort(np.where(np.isnan(z), np.inf, z), axis=2)[:, :, :3]
+    decline_top, _ = _nanmean(-np.where(np.isinf(zs), np.nan, zs), 2)
+    level_lag = np.concatenate([np.full((N, WINDOW, I), np.nan, np.float32), level[:, :-WINDOW]], 1)[:, :T]
+    slope4, _ = _nanmean(-(level - level_lag) / sdw, 2)
+    low_level, _ = _nanmean(-(level - stats.mean[None].astype(np.float32)) / stats.sd[None].astype(np.float32), 2)
+
+    # Sustained decline on the raw answers: CUSUM and EWMA of the mean standardised deviation.
+    e, _ = _nanmean((X - base) / sdw, 2)
+    cusum = np.zeros((N, T), np.float32)
+    ewma = np.zeros((N, T), np.float32)
+    c = np.zeros(N, np.float32)
+    w = np.zeros(N, np.float32)
+    for t in range(T):
+        et = e[:, t]
+        has = ~np.isnan(et)
+        c = np.where(has, np.maximum(0, c - et - CUSUM_K), c)
+        w = np.where(has, (1 - EWMA_LAMBDA) * w + EWMA_LAMBDA * (-et), w)
+        cusum[:, t], ewma[:, t] = c, w
+
+    # Answers skipped inside submitted diaries (e.g. school items when not at school), vs own start.
+    share_missing = np.where(obs, 1 - ok.sum(2) / I, np.nan)
+    pm = np.zeros((N, T), np.float32)
+    pm_base = np.full(N, np.nan, np.float32)
+    ew = np.full(N, np.nan, np.float32)
+    nd = np.zeros(N)
+    sbase = np.zeros(N)
+    for t in range(T):
+        s = share_missing[:, t]
+        has = ~np.isnan(s)
+        nd = nd + has
+        sbase = np.where(has & (nd <= BASELINE_DIARIES), sbase + s, sbase)
+        pm_base = np.where(nd > 0, sbase / np.minimum(np.maximum(nd, 1), BASELINE_DIARIES), np.nan)
+        ew = np.where(has, np.where(np.isnan(ew), s, (1 - EWMA_LAMBDA) * ew + EWMA_LAMBDA * s), ew)
+        pm[:, t] = np.nan_to_num(ew - pm_base)
+
+    n_diaries = np.cumsum(obs, 1)
+    reliable = np.minimum(n_diaries, 6) / 6.0
+
+    flag, why = quality.careless_flags(X, stats.var_d, duration)
+    item_ok = (~flag).astype(np.float32)
+
+    def clean(a, lo, hi):
+        return np.clip(np.nan_to_num(a), lo, hi).astype(np.float32) * item_ok
+
+    dmean = clean(decline_mean, -3, 6) * reliable
+    F = np.stack([
+        np.minimum(streak, 6), (streak >= 2).astype(np.float32), (streak >= 3).astype(np.float32),
+        np.minimum(surprise, 10), missed4, completion_drop,
+        dmean, clean(decline_top, -3, 8) * reliable,
+        clean(slope4, -3, 6), clean(cusum, 0, 10), clean(ewma, -3, 6), clean(low_level, -3, 4),
+        np.clip(pm, -1, 1), reliable, np.minimum(streak, 6) * dmean, missed4 * dmean,
+    ], axis=2).astype(np.float32)
+    extras = {"z": z, "level": level, "base": base, "streak": streak, "missed4": miss_w,
+              "flag": flag, "why": why, "n_items": n_items}
+    return F, extras
