@@ -69,10 +69,10 @@ def main(argv=None):
     coef, b = fit_logistic(F[present], label[present])
     r = risk.risk_from_features(F, coef, b)
     (_, th_on, th_off, m) = choose_thresholds(r, present, cohort.left_week)
-    print("training metrics (seed %d):" % a.seed, m)
+    print(f"training metrics (seed {a.seed}):", m)
     lines = [
         f'"""Risk weights learned by calibrate.py on simulated cohort seed={a.seed}, '
-        f'{a.students} students (default settings).',
+        f"{a.students} students (default settings).",
         "",
         "Do not evaluate on that seed. Regenerate with: .venv/bin/python -m zicht.analytics.calibrate",
         '"""',
@@ -85,7 +85,7 @@ def main(argv=None):
         "",
     ]
     pathlib.Path(a.out).write_text("\n".join(lines))
-    for name, c in zip(features.FEATURES, coef):
+    for name, c in zip(features.FEATURES, coef, strict=False):
         print(f"  {name:18s} {c:+.3f}")
     print(f"  intercept {b:+.3f}  th_on {th_on:.4f}  th_off {th_off:.4f}")
 

@@ -52,7 +52,9 @@ def cmd_score(a):
     t = io.read_wide(a.input)
     r, al, reason = _score(t)
     io.write_scores(a.output, t.student_ids, t.row_student, t.row_week - 1, r, al, reason)
-    print(f"{len(t.row_student)} rijen gescoord, {int(al[t.row_student, t.row_week - 1].sum())} met signaal -> {a.output}")
+    print(
+        f"{len(t.row_student)} rijen gescoord, {int(al[t.row_student, t.row_week - 1].sum())} met signaal -> {a.output}"
+    )
     return 0
 
 
@@ -74,7 +76,11 @@ def cmd_evaluate(a):
     n_leavers = int((left > 0).sum())
     print(f"{len(t.student_ids)} studenten, {n_leavers} uitvallers, {int(t.present.sum())} student-weken")
     print(f"{'':22s}{'AUC 4 wk':>10s}{'>=2 wk vooraf':>15s}{'mediaan wk':>12s}{'vals alarm/mentor/mnd':>23s}")
-    for name, prefix in (("model", ""), ("basis: 2x gemist", "baseline_missed_"), ("basis: laatste < 40", "baseline_low_")):
+    for name, prefix in (
+        ("model", ""),
+        ("basis: 2x gemist", "baseline_missed_"),
+        ("basis: laatste < 40", "baseline_low_"),
+    ):
         cells = [_fmt(res[prefix + k], k) for k in KEYS]
         print(f"{name:22s}{cells[0]:>10s}{cells[1]:>15s}{cells[2]:>12s}{cells[3]:>23s}")
     clean = {k: (None if isinstance(v, float) and math.isnan(v) else round(v, 4)) for k, v in res.items()}

@@ -72,7 +72,8 @@ def metrics(risk, alert, present, left_week):
     stay_rows = rows & ~leaver
     weeks = stay_rows.sum()
     out["false_alarms_per_mentor_month"] = (
-        float(new[stay_rows].sum() / weeks * CASELOAD * WEEKS_PER_MONTH) if weeks else float("nan"))
+        float(new[stay_rows].sum() / weeks * CASELOAD * WEEKS_PER_MONTH) if weeks else float("nan")
+    )
     # Extra transparency: how much of the time stayers are flagged (episodes alone would reward
     # alerts that never switch off), and the lead counted from the *first* alert in the window.
     out["stayer_weeks_in_alert"] = float(alert[stay_rows].mean()) if weeks else float("nan")
@@ -112,8 +113,10 @@ def baseline_low(X, present, items):
 def evaluate_all(X, present, left_week, items, risk, alert):
     """Model and baseline metrics in one flat dict (baseline keys prefixed)."""
     out = metrics(risk, alert, present, left_week)
-    for prefix, (r, a) in (("baseline_missed_", baseline_missed(X, present)),
-                           ("baseline_low_", baseline_low(X, present, items))):
+    for prefix, (r, a) in (
+        ("baseline_missed_", baseline_missed(X, present)),
+        ("baseline_low_", baseline_low(X, present, items)),
+    ):
         for k, v in metrics(r, a, present, left_week).items():
             out[prefix + k] = v
     return out

@@ -10,39 +10,62 @@ import numpy as np
 
 from zicht.analytics import filters, quality
 
-BASELINE_DIARIES = 3   # an item's own baseline: mean of its first 3 answers
-WINDOW = 4             # "recent" = the last 4 weeks
-CUSUM_K = 0.5          # allowance of the CUSUM, in within-person SD units
+BASELINE_DIARIES = 3  # an item's own baseline: mean of its first 3 answers
+WINDOW = 4  # "recent" = the last 4 weeks
+CUSUM_K = 0.5  # allowance of the CUSUM, in within-person SD units
 EWMA_LAMBDA = 0.3
 
-FEATURES = ["streak", "streak2", "streak3", "surprise", "missed4", "completion_drop", "decline_mean",
-            "decline_top", "slope4", "cusum", "ewma_drop", "low_level", "partial_missing", "reliable",
-            "streak_x_decline", "missed4_x_decline"]
+FEATURES = [
+    "streak",
+    "streak2",
+    "streak3",
+    "surprise",
+    "missed4",
+    "completion_drop",
+    "decline_mean",
+    "decline_top",
+    "slope4",
+    "cusum",
+    "ewma_drop",
+    "low_level",
+    "partial_missing",
+    "reliable",
+    "streak_x_decline",
+    "missed4_x_decline",
+]
 
 
 @dataclass
 class CohortStats:
-    q: np.ndarray        # (T, I) level noise variance
-    r: np.ndarray        # (T, I) observation noise variance
+    q: np.ndarray  # (T, I) level noise variance
+    r: np.ndarray  # (T, I) observation noise variance
     sd_within: np.ndarray  # (T, I) pooled within-person SD
-    var_d: np.ndarray    # (T, I) variance of week-to-week differences
-    mean: np.ndarray     # (T, I) cohort mean of answers up to week t
-    sd: np.ndarray       # (T, I) cohort SD of answers up to week t
+    var_d: np.ndarray  # (T, I) variance of week-to-week differences
+    mean: np.ndarray  # (T, I) cohort mean of answers up to week t
+    sd: np.ndarray  # (T, I) cohort SD of answers up to week t
 
 
 def cohort_sums(X):
     """Additive per-week sums of one chunk of students; add chunks together, then ``cohort_stats``."""
     ok = ~np.isnan(X)
     x = np.where(ok, X, 0).astype(np.float64)
-    return {"moments": filters.pooled_moment_sums(X), "n": ok.sum(0).astype(np.float64),
-            "s": x.sum(0), "ss": (x * x).sum(0)}
+    return {
+        "moments": filters.pooled_moment_sums(X),
+        "n": ok.sum(0).astype(np.float64),
+        "s": x.sum(0),
+        "ss": (x * x).sum(0),
+    }
 
 
 def add_sums(a, b):
     if a is None:
         return b
-    return {"moments": tuple(x + y for x, y in zip(a["moments"], b["moments"])),
-            "n": a["n"] + b["n"], "s": a["s"] + b["s"], "ss": a["ss"] + b["ss"]}
+    return {
+        "moments": tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=False)),
+        "n": a["n"] + b["n"],
+        "s": a["s"] + b["s"],
+        "ss": a["ss"] + b["ss"],
+    }
 
 
 def cohort_stats(sums):
@@ -64,7 +87,7 @@ def _nanmean(a, axis):
 
 def compute(X, present, stats, duration=None):
     """Return (features (N, T, F) float32, extras dict with reason ingredients)."""
-    N, T, I = X.shape
+    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
     X = X.astype(np.float32, copy=False)
     ok = ~np.isnan(X)
     obs = present & ok.any(2)
@@ -102,7 +125,9 @@ def compute(X, present, stats, duration=None):
     decline_top, _ = _nanmean(-np.where(np.isinf(zs), np.nan, zs), 2)
     level_lag = np.concatenate([np.full((N, WINDOW, I), np.nan, np.float32), level[:, :-WINDOW]], 1)[:, :T]
     slope4, _ = _nanmean(-(level - level_lag) / sdw, 2)
-    low_level, _ = _nanmean(-(level - stats.mean[None].astype(np.float32)) / stats.sd[None].astype(np.float32), 2)
+    low_level, _ = _nanmean(
+        -(level - stats.mean[None].astype(np.float32)) / stats.sd[None].astype(np.float32), 2
+    )
 
     # Sustained decline on the raw answers: CUSUM and EWMA of the mean standardised deviation.
     e, _ = _nanmean((X - base) / sdw, 2)
@@ -143,13 +168,35 @@ def compute(X, present, stats, duration=None):
         return np.clip(np.nan_to_num(a), lo, hi).astype(np.float32) * item_ok
 
     dmean = clean(decline_mean, -3, 6) * reliable
-    F = np.stack([
-        np.minimum(streak, 6), (streak >= 2).astype(np.float32), (streak >= 3).astype(np.float32),
-        np.minimum(surprise, 10), missed4, completion_drop,
-        dmean, clean(decline_top, -3, 8) * reliable,
-        clean(slope4, -3, 6), clean(cusum, 0, 10), clean(ewma, -3, 6), clean(low_level, -3, 4),
-        np.clip(pm, -1, 1), reliable, np.minimum(streak, 6) * dmean, missed4 * dmean,
-    ], axis=2).astype(np.float32)
-    extras = {"z": z, "level": level, "base": base, "streak": streak, "missed4": miss_w,
-              "flag": flag, "why": why, "n_items": n_items}
+    F = np.stack(
+        [
+            np.minimum(streak, 6),
+            (streak >= 2).astype(np.float32),
+            (streak >= 3).astype(np.float32),
+            np.minimum(surprise, 10),
+            missed4,
+            completion_drop,
+            dmean,
+            clean(decline_top, -3, 8) * reliable,
+            clean(slope4, -3, 6),
+            clean(cusum, 0, 10),
+            clean(ewma, -3, 6),
+            clean(low_level, -3, 4),
+            np.clip(pm, -1, 1),
+            reliable,
+            np.minimum(streak, 6) * dmean,
+            missed4 * dmean,
+        ],
+        axis=2,
+    ).astype(np.float32)
+    extras = {
+        "z": z,
+        "level": level,
+        "base": base,
+        "streak": streak,
+        "missed4": miss_w,
+        "flag": flag,
+        "why": why,
+        "n_items": n_items,
+    }
     return F, extras

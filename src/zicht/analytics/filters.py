@@ -19,7 +19,7 @@ def pooled_moment_sums(X):
 
     Returns (n_pairs, sum_d2, n_triples, sum_dd) where pairs are consecutive observed weeks."""
     X = X.astype(np.float32, copy=False)
-    N, T, I = X.shape
+    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
     n2 = np.zeros((T, I))
     s2 = np.zeros((T, I))
     n3 = np.zeros((T, I))
@@ -56,7 +56,7 @@ def local_level_filter(X, q, r):
     A missing week only predicts (the level is carried forward, its variance grows).
     Before the first observation the level is NaN; the first observation starts the
     filter with variance r (the exact diffuse initialisation)."""
-    N, T, I = X.shape
+    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
     q = np.broadcast_to(np.asarray(q, np.float32), (T, I))
     r = np.broadcast_to(np.asarray(r, np.float32), (T, I))
     level = np.full((N, T, I), np.nan, np.float32)

@@ -18,14 +18,14 @@ class InputError(ValueError):
 
 @dataclass
 class Table:
-    student_ids: np.ndarray   # (N,) in order of first appearance
+    student_ids: np.ndarray  # (N,) in order of first appearance
     items: list
-    X: np.ndarray             # (N, T, I) float32
-    present: np.ndarray       # (N, T)
+    X: np.ndarray  # (N, T, I) float32
+    present: np.ndarray  # (N, T)
     duration: np.ndarray | None  # (N, T) seconds or None
     mentor_ids: np.ndarray | None  # (N,)
-    row_student: np.ndarray   # (rows,) index into student_ids, in input order
-    row_week: np.ndarray      # (rows,) week number (1-based), in input order
+    row_student: np.ndarray  # (rows,) index into student_ids, in input order
+    row_week: np.ndarray  # (rows,) week number (1-based), in input order
 
 
 def _read_columns(path):
@@ -34,15 +34,20 @@ def _read_columns(path):
     except ImportError:
         pd = None
     if pd is not None:
-        df = pd.read_csv(path, dtype={"student_id": str, "mentor_id": str}, keep_default_na=False,
-                         na_values=[""], low_memory=False)
+        df = pd.read_csv(
+            path,
+            dtype={"student_id": str, "mentor_id": str},
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+        )
         return list(df.columns), {c: df[c].to_numpy() for c in df.columns}
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader)
-        cols = list(zip(*reader)) or [()] * len(header)
+        cols = list(zip(*reader, strict=False)) or [()] * len(header)
     data = {}
-    for name, values in zip(header, cols):
+    for name, values in zip(header, cols, strict=False):
         data[name] = np.array(values, dtype=object)
     return header, data
 
@@ -53,7 +58,9 @@ def _numbers(values, name):
     try:
         return np.array([float(v) if str(v).strip() != "" else np.nan for v in values], np.float32)
     except ValueError as e:
-        raise InputError(f"kolom {name!r} bevat iets anders dan een getal / column {name!r} is not numeric: {e}") from e
+        raise InputError(
+            f"kolom {name!r} bevat iets anders dan een getal / column {name!r} is not numeric: {e}"
+        ) from e
 
 
 def read_wide(path):
@@ -74,7 +81,7 @@ def read_wide(path):
     remap = np.empty_like(order)
     remap[order] = np.arange(len(order))
     codes, ids = remap[codes], ids[order]
-    N, T, I = len(ids), int(week.max()) if len(week) else 0, len(items)
+    N, T, I = len(ids), int(week.max()) if len(week) else 0, len(items)  # noqa: E741 (N students, T weeks, I items)
     flat = codes * max(T, 1) + (week - 1)
     if len(np.unique(flat)) != len(flat):
         raise InputError("een student-week staat dubbel in het bestand / duplicate student-week row")
@@ -113,7 +120,7 @@ def write_labels(path, student_ids, left_week):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student_id", "left_week"])
-        for s, lw in zip(student_ids, left_week):
+        for s, lw in zip(student_ids, left_week, strict=False):
             w.writerow([s, int(lw) if lw > 0 else ""])
 
 

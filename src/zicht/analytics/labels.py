@@ -35,8 +35,19 @@ ITEM_LABELS = {
 }
 
 # Items the "last value < 40" baseline looks at when they are present (else: all items).
-KEY_ITEMS = ["v8", "v9", "v10", "v11", "v25", "wellbeing", "connectedness", "connectedness_school",
-             "confidence", "enough_time", "programme_fit"]
+KEY_ITEMS = [
+    "v8",
+    "v9",
+    "v10",
+    "v11",
+    "v25",
+    "wellbeing",
+    "connectedness",
+    "connectedness_school",
+    "confidence",
+    "enough_time",
+    "programme_fit",
+]
 
 QUALITY_REASONS = {
     1: "alle schuifjes staan op 50 (niet aangeraakt)",

@@ -10,15 +10,15 @@ Flagged weeks are left out of the item-based risk until a person has looked at t
 
 import numpy as np
 
-MIN_ITEMS = 3            # too few answered items: no judgement
-SHARE = 0.9              # share of items that must be identical / at 50
-MSSD_RATIO = 0.05        # person MSSD below 5% of the cohort's counts as near-constant
-SECONDS_PER_ITEM = 1.0   # faster than this is implausible
+MIN_ITEMS = 3  # too few answered items: no judgement
+SHARE = 0.9  # share of items that must be identical / at 50
+MSSD_RATIO = 0.05  # person MSSD below 5% of the cohort's counts as near-constant
+SECONDS_PER_ITEM = 1.0  # faster than this is implausible
 
 
 def diary_checks(X, duration=None):
     """Per (student, week): suspicious bool and a code 0=ok 1=untouched 2=straight 3=repeat 4=fast."""
-    N, T, I = X.shape
+    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
     ok = ~np.isnan(X)
     n_obs = ok.sum(2)
     enough = n_obs >= MIN_ITEMS
@@ -49,7 +49,7 @@ def careless_flags(X, pooled_var_d, duration=None):
     """Flag (N, T) and reason code (N, T): the most recent suspicious check, or 5 for low MSSD.
 
     pooled_var_d: (T, I) cohort variance of week-to-week differences up to each week."""
-    N, T, I = X.shape
+    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
     susp, code = diary_checks(X, duration)
     obs = (~np.isnan(X)).any(2)
     flag = np.zeros((N, T), bool)

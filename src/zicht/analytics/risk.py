@@ -18,7 +18,7 @@ LOOKBACK = 8  # weeks searched back for the peak when describing a decline
 def cohort_stats(X, chunk=CHUNK):
     sums = None
     for a in range(0, X.shape[0], chunk):
-        sums = features.add_sums(sums, features.cohort_sums(X[a:a + chunk]))
+        sums = features.add_sums(sums, features.cohort_sums(X[a : a + chunk]))
     return features.cohort_stats(sums)
 
 
@@ -27,7 +27,12 @@ def risk_from_features(F, coef=None, intercept=None):
         raise RuntimeError("weights.py does not match features.FEATURES: rerun zicht.analytics.calibrate")
     coef = np.asarray(weights.COEF if coef is None else coef, np.float32)
     b = weights.INTERCEPT if intercept is None else intercept
-    return (1 / (1 + np.exp(-(F @ coef + b)))).astype(np.float32)
+    # an explicit sum (not F @ coef) so each row's result never depends on the array's size:
+    # BLAS may block differently, and truncating later weeks must not change earlier scores
+    z = np.full(F.shape[:-1], b, np.float32)
+    for j in range(F.shape[-1]):
+        z += F[..., j] * coef[j]
+    return (1 / (1 + np.exp(-z))).astype(np.float32)
 
 
 def alert_rule(risk, present, th_on=None, th_off=None):
@@ -46,7 +51,7 @@ def alert_rule(risk, present, th_on=None, th_off=None):
 def _reason_parts(ex, alert):
     """Ingredients of the reason for rows that need one (alert or quality flag)."""
     z, level = ex["z"], ex["level"]
-    N, T, I = z.shape
+    N, T, I = z.shape  # noqa: E741 (N students, T weeks, I items)
     need = alert | ex["flag"]
     n_idx, t_idx = np.nonzero(need)
     zr = np.where(np.isnan(z[n_idx, t_idx]), np.inf, z[n_idx, t_idx])
@@ -61,8 +66,10 @@ def _reason_parts(ex, alert):
         peak = np.where(better, v, peak)
         peak_lag = np.where(better, k, peak_lag)
     parts = {
-        "item": np.full((N, T), -1, np.int16), "from": np.full((N, T), np.nan, np.float32),
-        "to": np.full((N, T), np.nan, np.float32), "weeks": np.zeros((N, T), np.int16),
+        "item": np.full((N, T), -1, np.int16),
+        "from": np.full((N, T), np.nan, np.float32),
+        "to": np.full((N, T), np.nan, np.float32),
+        "weeks": np.zeros((N, T), np.int16),
         "base": np.full((N, T), np.nan, np.float32),
     }
     use = zmin <= -1.0
@@ -114,7 +121,9 @@ def reason_text(parts, n, t, items, alert):
         if k > 0 and frm - to >= 5:
             bits.append(f"{name} daalde van {frm:.0f} naar {to:.0f} in {k} {'week' if k == 1 else 'weken'}")
         else:
-            bits.append(f"{name} staat op {to:.0f}, duidelijk onder het eigen beginniveau van {parts['base'][n, t]:.0f}")
+            bits.append(
+                f"{name} staat op {to:.0f}, duidelijk onder het eigen beginniveau van {parts['base'][n, t]:.0f}"
+            )
     s, m = int(parts["streak"][n, t]), int(parts["missed4"][n, t])
     if s >= 1:
         bits.append(f"{s} {'dagboek' if s == 1 else 'dagboeken'} op rij gemist")

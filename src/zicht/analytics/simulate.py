@@ -13,9 +13,30 @@ from dataclasses import dataclass
 import numpy as np
 
 # Slider items of the student diary (instruments §1). v1/v13/v18 are not sliders and v7 is 0-40 hours.
-ITEMS = ["v2", "v3", "v4", "v5", "v6", "v8", "v9", "v10", "v11", "v12", "v14", "v15", "v16", "v17",
-         "v19", "v20", "v21", "v22", "v23", "v24", "v25"]
-SCHOOL_GATED = ["v2", "v3", "v4", "v5", "v6"]          # shown only if the student attended school
+ITEMS = [
+    "v2",
+    "v3",
+    "v4",
+    "v5",
+    "v6",
+    "v8",
+    "v9",
+    "v10",
+    "v11",
+    "v12",
+    "v14",
+    "v15",
+    "v16",
+    "v17",
+    "v19",
+    "v20",
+    "v21",
+    "v22",
+    "v23",
+    "v24",
+    "v25",
+]
+SCHOOL_GATED = ["v2", "v3", "v4", "v5", "v6"]  # shown only if the student attended school
 MENTOR_GATED = ["v19", "v20", "v21", "v22", "v23", "v24"]  # shown only if the student talked to the mentor
 KEY_ITEMS = ["v8", "v9", "v10", "v11", "v25"]  # time, programme bond, confidence, wellbeing (seed study)
 
@@ -25,12 +46,12 @@ TIMING_SHARES = (0.27, 0.22, 0.51)  # <100 days, 100-180 days, later (seeds/002)
 
 @dataclass
 class Cohort:
-    student_ids: np.ndarray   # (N,) str
-    mentor_ids: np.ndarray    # (N,) str
+    student_ids: np.ndarray  # (N,) str
+    mentor_ids: np.ndarray  # (N,) str
     items: list
-    X: np.ndarray             # (N, T, I) float32
-    present: np.ndarray       # (N, T) bool
-    left_week: np.ndarray     # (N,) int, 0 for stayers
+    X: np.ndarray  # (N, T, I) float32
+    present: np.ndarray  # (N, T) bool
+    left_week: np.ndarray  # (N,) int, 0 for stayers
 
 
 def _item_weights(items):
@@ -64,7 +85,7 @@ def simulate(n_students, n_weeks=40, seed=0, effect=1.0, missing=0.33, noise=1.0
     share of missed diaries, ``noise`` scales week-to-week measurement noise."""
     rng = np.random.default_rng(seed)
     n, T, items = n_students, n_weeks, ITEMS
-    I = len(items)
+    I = len(items)  # noqa: E741 (N students, T weeks, I items)
     weeks = np.arange(1, T + 1)
     w_item = _item_weights(items)
     key = np.isin(items, KEY_ITEMS)
@@ -79,7 +100,9 @@ def simulate(n_students, n_weeks=40, seed=0, effect=1.0, missing=0.33, noise=1.0
     level += (leaver[:, None] * effect) * np.where(key, 3.0, 1.5)[None, :]  # leavers start a bit higher
 
     # Dynamics shared by everyone: slow drifts (person + item) and a weekly mood (AR(1)).
-    drift = np.cumsum(rng.normal(0, 1.0, (n, T, 1)), axis=1) + np.cumsum(rng.normal(0, 0.8, (n, T, I)), axis=1)
+    drift = np.cumsum(rng.normal(0, 1.0, (n, T, 1)), axis=1) + np.cumsum(
+        rng.normal(0, 0.8, (n, T, I)), axis=1
+    )
     mood = np.zeros((n, T))
     mood[:, 0] = rng.normal(0, 6, n)
     for t in range(1, T):
@@ -103,16 +126,26 @@ def simulate(n_students, n_weeks=40, seed=0, effect=1.0, missing=0.33, noise=1.0
     dip = (np.abs(rng.normal(12, 5, n))[:, None, None] * dip_shape[:, :, None]) * w_item[None, None, :]
 
     person_noise = 9 * noise * rng.lognormal(0, 0.3, n)
-    y = (level[:, None, :] + drift + mood[:, :, None] * loading[None, None, :] - decline - dip
-         + rng.normal(0, 1, (n, T, I)) * person_noise[:, None, None])
+    y = (
+        level[:, None, :]
+        + drift
+        + mood[:, :, None] * loading[None, None, :]
+        - decline
+        - dip
+        + rng.normal(0, 1, (n, T, I)) * person_noise[:, None, None]
+    )
     y = np.clip(np.round(y), 0, 100)
 
     # Gated items: school items only when attended, mentor items only after a talk with the mentor.
     p_absent = np.clip(0.08 + effect * 0.4 * prog + 0.3 * dip_shape, 0, 0.95)
     absent = rng.random((n, T)) < p_absent
     no_talk = rng.random((n, T)) < 0.45
-    y[:, :, np.isin(items, SCHOOL_GATED)] = np.where(absent[:, :, None], np.nan, y[:, :, np.isin(items, SCHOOL_GATED)])
-    y[:, :, np.isin(items, MENTOR_GATED)] = np.where(no_talk[:, :, None], np.nan, y[:, :, np.isin(items, MENTOR_GATED)])
+    y[:, :, np.isin(items, SCHOOL_GATED)] = np.where(
+        absent[:, :, None], np.nan, y[:, :, np.isin(items, SCHOOL_GATED)]
+    )
+    y[:, :, np.isin(items, MENTOR_GATED)] = np.where(
+        no_talk[:, :, None], np.nan, y[:, :, np.isin(items, MENTOR_GATED)]
+    )
 
     # Careless responders (2%): straight-liners and students who leave every slider at its default of 50.
     careless = rng.random(n) < 0.02
@@ -123,7 +156,11 @@ def simulate(n_students, n_weeks=40, seed=0, effect=1.0, missing=0.33, noise=1.0
     straight = after & kind[:, None]
     untouched = after & ~kind[:, None]
     obs_item = ~np.isnan(y)
-    y = np.where(straight[:, :, None] & obs_item, np.clip(const[:, None, None] + np.round(rng.normal(0, 1, (n, T, 1))), 0, 100), y)
+    y = np.where(
+        straight[:, :, None] & obs_item,
+        np.clip(const[:, None, None] + np.round(rng.normal(0, 1, (n, T, 1))), 0, 100),
+        y,
+    )
     y = np.where(untouched[:, :, None] & obs_item, 50.0, y)
 
     missed = _missed_diaries(rng, n, T, missing, present, effect, left, dip_shape)
