@@ -48,8 +48,7 @@ class FakeProvider:
         self._counts = dict(requests=0, received=0, duplicates=0, failed_injected=0, rejected=0, dropped=0,
                             callbacks_sent=0, callbacks_failed=0)
         self._callbacks = queue.Queue()
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _Handler)
         self._server.provider = self
         self.url = f"http://{host}:{self._server.server_address[1]}"
         self._threads = []
@@ -219,8 +218,14 @@ class FakeProvider:
         return ok
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many parallel senders; the default backlog of 5 resets connections
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real provider behind a load balancer
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms stalls
 
     def log_message(self, format, *args):  # noqa: A002 - quiet; tests and benchmarks read /stats
         pass
