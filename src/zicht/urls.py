@@ -11,6 +11,8 @@ urlpatterns = [
     path("staff/", core_views.staff_home, name="staff-home"),
     path("staff/people/", include("zicht.people.urls")),
     path("staff/mentor/", include("zicht.monitoring.urls")),
+    path("staff/support/", include("zicht.support.urls")),
+    path("staff/cohorts/", include("zicht.cohorts.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("dev/links/", core_views.dev_links, name="dev-links"),
     path("admin/", admin.site.urls),

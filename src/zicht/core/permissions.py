@@ -57,3 +57,70 @@ def can_manage_team(user, team):
 
 def is_staff_member(user):
     return user.is_authenticated and (user.is_superuser or roles(user).exists() or mentor_person(user) is not None)
+
+
+# --- Continuous support line (support and cohorts apps) ----------------------------------------
+# A transition dossier is seen by the sending side (whoever may see the pupil) and, only while the
+# pupil (and a parent while under 16) consents, by the receiving school: its coordinators and the
+# assigned contact person (purpose "share with receiving school") and the receiving mentor
+# (purpose "share with receiving mentor"). Without consent the dossier is absent everywhere there.
+
+
+def visible_dossiers(user, now=None):
+    from zicht.support import consent  # noqa: PLC0415 - the support app builds on this module
+    from zicht.support.models import DossierConsent, TransitionDossier  # noqa: PLC0415
+
+    if not user.is_authenticated:
+        return TransitionDossier.objects.none()
+    sending = Q(student__in=visible_people(user)) | Q(sending_team__in=coordinator_teams(user))
+    receiving_school = (
+        Q(receiving_team__in=coordinator_teams(user)) | Q(receiving_contact=user)
+    ) & Q(handed_over_at__isnull=False) & consent.in_force_q(DossierConsent.SHARE_SCHOOL, now)
+    receiving_mentor = (
+        Q(receiving_mentor__user=user)
+        & Q(handed_over_at__isnull=False)
+        & consent.in_force_q(DossierConsent.SHARE_MENTOR, now)
+    )
+    return TransitionDossier.objects.filter(sending | receiving_school | receiving_mentor).distinct()
+
+
+def is_sending_side(user, dossier):
+    """May edit the dossier and record consent: the pupil's own (VSO) school."""
+    return can_view_person(user, dossier.student) or coordinator_teams(user).filter(pk=dossier.sending_team_id).exists()
+
+
+def can_view_dossier(user, dossier, now=None):
+    return visible_dossiers(user, now).filter(pk=dossier.pk).exists()
+
+
+def visible_deregistrations(user):
+    from zicht.support.models import Deregistration  # noqa: PLC0415
+
+    if not user.is_authenticated:
+        return Deregistration.objects.none()
+    return Deregistration.objects.filter(
+        Q(team__in=coordinator_teams(user)) | Q(student__in=visible_people(user)) | Q(designated_contact=user)
+    ).distinct()
+
+
+def cohort_organisations(user):
+    """Organisations whose enrolment records this user works with (coordinators and researchers)."""
+    from zicht.people.models import Organisation  # noqa: PLC0415
+
+    mine = roles(user).filter(role__in=[StaffRole.COORDINATOR, StaffRole.RESEARCHER, StaffRole.ADMIN])
+    return Organisation.objects.filter(id__in=mine.values("organisation"))
+
+
+def visible_cohort_datasets(user):
+    """Datasets of the user's own organisations and datasets shared with them (shown suppressed)."""
+    from zicht.cohorts.models import CohortDataset  # noqa: PLC0415
+
+    if not user.is_authenticated:
+        return CohortDataset.objects.none()
+    orgs = cohort_organisations(user)
+    return CohortDataset.objects.filter(Q(owner__in=orgs) | Q(shares__organisation__in=orgs)).distinct()
+
+
+def owns_cohort_dataset(user, dataset):
+    """Inside the owning school: the only place where cells under 5 may be shown."""
+    return user.is_authenticated and cohort_organisations(user).filter(pk=dataset.owner_id).exists()
