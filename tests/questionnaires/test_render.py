@@ -193,8 +193,11 @@ def test_info_blocks_use_paragraphs_lists_and_bold():
 
 def test_title_has_variables_filled_in():
     texts = questionnaire_texts(SHIPPED["mentor_diary"], variables={"student": "Sanne"}, language="nl")
-    assert texts["title"] == "Weekvragenlijst over Sanne"
-    assert "Sanne" in texts["description"]
+    assert texts["title"] == "Weekvragenlijst begeleiding"
+    assert texts["description"] == "Een paar vragen over wat je deze week voor Sanne hebt gedaan."
+    assert questionnaire_texts(SHIPPED["mentor_diary"], variables={}, language="en")["title"] == (
+        "Weekly coaching questionnaire"
+    )
 
 
 def test_student_diary_page_weight_is_small():
