@@ -1,21 +1,20 @@
-"""The dispatcher: turn due windows into invitations and reminders, and send them exactly once.
+"""The dispatcher: turn due windows into invitations and reminders, and send each exactly once.
 
 The database is the queue. One pass (``run_once``) does, in order:
 
 1. housekeeping: pauses that ended resume, completed stop measurements end their subscription;
-2. ``close_windows``: windows past their close become *missed* (and a window nobody invited
-   because the worker was down gets a *missed* invitation row, so the coordinator sees it);
-3. ``plan_invitations`` / ``plan_reminders``: rows for what is due soon, one per person per
-   moment (a mentor's diaries opening together share one invitation);
-4. ``claim`` due invitations in small batches (SKIP LOCKED on PostgreSQL, compare-and-set
+2. planning (planner.py): closed windows become *missed*; invitation and reminder rows are
+   planned for what is due soon, one per person per moment (a mentor's diaries opening
+   together share one invitation);
+3. ``claim`` due invitations in small batches (SKIP LOCKED on PostgreSQL, a compare-and-set
    UPDATE on SQLite), ``prepare`` them (link, text, one Delivery row per channel, committed
    BEFORE anything is sent) and ``send`` each delivery with its reference as idempotency key;
-5. retry deliveries whose ``next_attempt_at`` has come.
+4. retry deliveries whose ``next_attempt_at`` has come.
 
 Crash safety (docs/scheduling.md): a crash after the provider accepted a message but before we
 marked it sent leaves the Delivery queued; the next attempt sends the same body with the same
 reference and the provider drops the duplicate. SMTP has no idempotency key, so an e-mail can
-be sent twice in that window (it carries the same Message-ID).
+be sent twice in that window (it carries the same Message-ID, which some clients collapse).
 """
 
 import logging
@@ -23,28 +22,26 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import F, Q
 
 from zicht.core import clock
-from zicht.messaging import channels
+from zicht.messaging import channels, planner
 from zicht.messaging.models import ContactProblem, Delivery, Invitation, InvitationWindow, OptOut
 from zicht.protocols import schedule
 from zicht.protocols import services as protocol_services
 from zicht.protocols.models import Subscription
-from zicht.responses.models import AccessLink, Response, Window
+from zicht.responses.models import AccessLink, Window
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a dead worker
-PLAN_AHEAD = timedelta(hours=2)  # invitation rows exist this long before their moment
-REMINDER_GAP = timedelta(hours=2)  # a late invitation gets its reminder no sooner than this
-REMINDER_MARGIN = timedelta(hours=1)  # and no reminder this close to (or after) the close
+LATE = timedelta(minutes=15)  # an invitation this far past its moment is a catch-up
 OPEN_ENDED_LINK = timedelta(days=7)
-LATE = timedelta(minutes=15)  # an invitation this far past its moment counts as a catch-up
 TOKEN_IN_URL = re.compile(r"/(d|stop)/[A-Za-z0-9_-]{16,}/")
 
 
@@ -52,204 +49,60 @@ def _clock(now):
     return (lambda: now) if now is not None else clock.now
 
 
-def run_once(now=None, batch=100, max_seconds=None):
-    """One pass of the dispatcher; returns counts of what happened. Safe to run concurrently."""
+def run_once(now=None, batch=100, max_seconds=None, send_threads=1):
+    """One pass of the dispatcher; returns counts of what happened. Safe to run concurrently.
+
+    ``now`` freezes the clock for the whole pass (tests); ``send_threads`` > 1 talks to the
+    providers in parallel within a batch.
+    """
     get_now = _clock(now)
     started = time.monotonic()
     stats = Counter()
     stats["resumed"] += protocol_services.resume_finished_pauses(get_now())
     stats["stopped"] += protocol_services.apply_stop_rules(get_now())
-    stats.update(close_windows(get_now()))
-    stats["invitations_planned"] += plan_invitations(get_now())
-    stats["reminders_planned"] += plan_reminders(get_now())
-    while max_seconds is None or time.monotonic() - started < max_seconds:
-        claimed = claim_invitations(get_now(), batch)
-        if not claimed:
-            break
-        for invitation_id in claimed:
-            outcome, delivery_ids = prepare(invitation_id, get_now())
-            stats[f"invitation_{outcome}"] += 1
-            for delivery_id in delivery_ids:
-                stats[f"delivery_{send(delivery_id, get_now(), check_windows=False)}"] += 1
-    while max_seconds is None or time.monotonic() - started < max_seconds:
-        claimed = claim_deliveries(get_now(), batch)
-        if not claimed:
-            break
-        for delivery_id in claimed:
-            stats[f"delivery_{send(delivery_id, get_now())}"] += 1
+    stats.update(planner.close_windows(get_now()))
+    stats["invitations_planned"] += planner.plan_invitations(get_now())
+    stats["reminders_planned"] += planner.plan_reminders(get_now())
+
+    def in_time():
+        return max_seconds is None or time.monotonic() - started < max_seconds
+
+    pool = ThreadPoolExecutor(send_threads, thread_name_prefix="zicht-send") if send_threads > 1 else None
+    try:
+        while in_time():
+            claimed = claim_invitations(get_now(), batch)
+            if not claimed:
+                break
+            outcomes, deliveries = prepare_batch(claimed, get_now())
+            stats.update({f"invitation_{k}": v for k, v in outcomes.items()})
+            stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=False))
+        while in_time():
+            claimed = claim_deliveries(get_now(), batch)
+            if not claimed:
+                break
+            deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("invitation"))
+            stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=True))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return {key: value for key, value in stats.items() if value}
 
 
-# --- windows ------------------------------------------------------------------------------------
+def _send_all(deliveries, get_now, pool, threads, *, check_windows):
+    if pool is None:
+        return Counter(f"delivery_{send(d, get_now(), check_windows=check_windows)}" for d in deliveries)
+    chunks = [deliveries[i::threads] for i in range(threads)]
 
-def _has_response():
-    return Exists(Response.objects.filter(window=OuterRef("pk")))
+    def work(chunk):
+        try:
+            return Counter(f"delivery_{send(d, get_now(), check_windows=check_windows)}" for d in chunk)
+        finally:
+            connection.close()  # this thread's connection; the pool threads outlive the batch
 
-
-def _linked(kind, **invitation_filter):
-    return Exists(
-        InvitationWindow.objects.filter(
-            window=OuterRef("pk"), kind=kind, **{f"invitation__{k}": v for k, v in invitation_filter.items()}
-        )
-    )
-
-
-def close_windows(now, batch=2000):
-    """Windows whose close has passed without a response become missed. Never sent late."""
-    counts = Counter()
-    while True:
-        due = list(
-            Window.objects.filter(state=Window.PLANNED, closes_at__lte=now)
-            .exclude(_has_response())
-            .select_related("subscription")
-            .order_by("closes_at")[:batch]
-        )
-        if not due:
-            return counts
-        never_invited = Window.objects.filter(pk__in=[w.pk for w in due]).exclude(_linked(Invitation.INVITATION))
-        uninvited = [w for w in never_invited.select_related("subscription") if _should_have_been_invited(w)]
-        counts["invitations_missed"] += _bundle(
-            uninvited, Invitation.INVITATION, now, status=Invitation.MISSED,
-            note="window closed before the invitation could be sent (dispatcher not running)",
-        )
-        counts["windows_missed"] += Window.objects.filter(
-            pk__in=[w.pk for w in due], state=Window.PLANNED
-        ).update(state=Window.MISSED)
-        if len(due) < batch:
-            return counts
-
-
-def _should_have_been_invited(window):
-    sub = window.subscription
-    return sub is None or sub.state == Subscription.ACTIVE
-
-
-def _invitable_windows(now):
-    return (
-        Window.objects.filter(state=Window.PLANNED, respondent__is_active=True)
-        .filter(Q(closes_at__gt=now) | Q(closes_at__isnull=True))
-        .filter(Q(subscription__isnull=True) | Q(subscription__state=Subscription.ACTIVE))
-        .exclude(_has_response())
-    )
-
-
-def plan_invitations(now):
-    """Invitation rows for windows opening within PLAN_AHEAD (or open already: catch-up)."""
-    windows = (
-        _invitable_windows(now)
-        .filter(opens_at__lte=now + PLAN_AHEAD)
-        .exclude(_linked(Invitation.INVITATION))
-        .order_by("opens_at", "respondent_id")
-    )
-    return _bundle(list(windows[:50_000]), Invitation.INVITATION, now)
-
-
-def reminder_due(window, invitation_sent_at, rules):
-    """When to remind: the protocol's delay after opening, but at least REMINDER_GAP after a late
-    invitation, moved out of the quiet hours; None when that is within REMINDER_MARGIN of the close."""
-    rule = rules.get((window.subscription.protocol_id if window.subscription else None, window.measurement))
-    delay, zone, quiet = rule
-    if delay is None:
-        return None
-    due = max(window.opens_at + delay, invitation_sent_at + REMINDER_GAP)
-    due = schedule.quiet_until(due, zone, quiet) or due
-    if window.closes_at is not None and due > window.closes_at - REMINDER_MARGIN:
-        return None
-    return due
-
-
-def _reminder_rules(windows):
-    """(delay, zone, quiet hours) per (protocol, measurement) of these windows."""
-    rules = {}
-    for w in windows:
-        sub = w.subscription
-        key = (sub.protocol_id if sub else None, w.measurement)
-        if key not in rules:
-            definition = sub.protocol.definition if sub else {}
-            m = schedule.measurement(definition, w.measurement)
-            rules[key] = (
-                m["reminder_delay"] if m else schedule.DEFAULT_REMINDER_DELAY,
-                protocol_services.zone_of(sub.protocol) if sub else clock.local_zone(),
-                schedule.quiet_hours(definition),
-            )
-    return rules
-
-
-def plan_reminders(now):
-    """A reminder row for every still-open window whose invitation went out and has no reminder yet."""
-    windows = list(
-        _invitable_windows(now)
-        .filter(_linked(Invitation.INVITATION, status=Invitation.SENT))
-        .exclude(_linked(Invitation.REMINDER))
-        .select_related("subscription__protocol")
-        .order_by("opens_at", "respondent_id")[:50_000]
-    )
-    if not windows:
-        return 0
-    sent_at = dict(
-        InvitationWindow.objects.filter(window__in=windows, kind=Invitation.INVITATION).values_list(
-            "window_id", "invitation__sent_at"
-        )
-    )
-    rules = _reminder_rules(windows)
-    wanted, too_late = [], []
-    for window in windows:
-        due = reminder_due(window, sent_at[window.pk] or now, rules)
-        if due is None:
-            too_late.append(window)
-        else:
-            window.reminder_due = due
-            wanted.append(window)
-    planned = _bundle(wanted, Invitation.REMINDER, now, due=lambda ws: max(w.reminder_due for w in ws))
-    # Recorded, so the next pass does not reconsider them and the coordinator can see why.
-    _bundle(too_late, Invitation.REMINDER, now, status=Invitation.CANCELLED, note="too close to closing")
-    return planned
-
-
-def _bundle(windows, kind, now, *, status=Invitation.PLANNED, note="", due=None):
-    """Attach windows to one invitation per (person, moment); returns how many invitations got windows.
-
-    Windows are only added to an invitation that is still planned (one a worker has claimed
-    is frozen); otherwise a new bundle is started at ``now``. The unique (window, kind) constraint
-    makes a second invitation for the same window impossible even when planners race.
-    """
-    groups = defaultdict(list)
-    for window in windows:
-        groups[(window.respondent_id, window.opens_at)].append(window)
-    touched = 0
-    for (person_id, moment), group in groups.items():
-        due_at = due(group) if due else moment
-        for candidate_moment in (moment, now.replace(microsecond=0)):
-            try:
-                if _attach(person_id, kind, candidate_moment, due_at, group, status, note, now):
-                    touched += 1
-                    break
-            except IntegrityError:
-                log.info("planner race on person %s %s %s; next pass retries", person_id, kind, candidate_moment)
-                break
-    return touched
-
-
-def _attach(person_id, kind, moment, due_at, windows, status, note, now):
-    with transaction.atomic():
-        invitation, created = Invitation.objects.get_or_create(
-            person_id=person_id,
-            kind=kind,
-            moment=moment,
-            defaults={"due_at": due_at, "status": status, "note": note, "created_at": now, "updated_at": now},
-        )
-        if not created:
-            if status == Invitation.PLANNED:
-                # Lock it so a worker cannot claim it between our check and our insert.
-                invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if invitation.status != status:
-                return False
-        links = [InvitationWindow(invitation=invitation, window=w, kind=kind) for w in windows]
-        InvitationWindow.objects.bulk_create(links, ignore_conflicts=True)
-        if not invitation.links.exists():  # every window was taken by a concurrent planner
-            invitation.delete()
-            return True
-    return True
+    total = Counter()
+    for counts in pool.map(work, [c for c in chunks if c]):
+        total.update(counts)
+    return total
 
 
 # --- claiming -----------------------------------------------------------------------------------
@@ -262,7 +115,7 @@ def claim_invitations(now, batch):
     """Claim up to ``batch`` due invitations for this worker; returns their ids."""
     claimable = [
         Q(status=Invitation.PLANNED, due_at__lte=now),
-        Q(status=Invitation.SENDING, claimed_until__isnull=False, claimed_until__lt=now),
+        Q(status=Invitation.SENDING, claimed_until__isnull=False, claimed_until__lt=now),  # a dead worker's
     ]
     return _claim(Invitation, claimable, "due_at", now, batch, {"status": Invitation.SENDING, "updated_at": now})
 
@@ -284,6 +137,7 @@ def _claim(model, claimable, order, now, batch, changes):
         if room <= 0:
             break
         if _skip_locked():
+            # PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
             with transaction.atomic():
                 ids = list(
                     model.objects.select_for_update(skip_locked=True)
@@ -295,10 +149,11 @@ def _claim(model, claimable, order, now, batch, changes):
             claimed += ids
         else:
             ids = list(model.objects.filter(condition).order_by(order).values_list("pk", flat=True)[:room])
-            for pk in ids:
-                # Compare-and-set: only one worker sees rowcount 1 for the same row.
-                if model.objects.filter(condition, pk=pk).update(**changes) == 1:
-                    claimed.append(pk)
+            with transaction.atomic():
+                for pk in ids:
+                    # Compare-and-set: only one worker sees rowcount 1 for the same row.
+                    if model.objects.filter(condition, pk=pk).update(**changes) == 1:
+                        claimed.append(pk)
     return claimed
 
 
@@ -314,115 +169,97 @@ def release_claims(now):
 
 # --- preparing ----------------------------------------------------------------------------------
 
-def _finish(invitation, status, note, now):
-    Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING).update(
-        status=status, note=note[:200], claimed_until=None, updated_at=now
-    )
-    return status
-
-
 def opted_out(person):
     phone_q = Q(phone=person.phone) if person.phone else Q(pk__in=[])
     return OptOut.objects.filter(revoked_at__isnull=True).filter(Q(person=person) | phone_q).exists()
 
 
-def _phone_opted_out(phone):
-    return OptOut.objects.filter(revoked_at__isnull=True, phone=phone).exists()
-
-
-def _blocked(person, channel, address):
-    return ContactProblem.objects.filter(
-        person=person, channel=channel, address=address, resolved_at__isnull=True
-    ).exists()
-
-
-def live_windows(invitation, now):
-    """The invitation's windows that can still be filled in, with their subscription active."""
-    return list(
-        invitation.windows.filter(state=Window.PLANNED)
-        .filter(Q(closes_at__gt=now) | Q(closes_at__isnull=True))
-        .filter(Q(subscription__isnull=True) | Q(subscription__state=Subscription.ACTIVE))
-        .exclude(_has_response())
-        .select_related("subscription__protocol", "about", "questionnaire")
-        .order_by("about__first_name", "pk")
+def live_windows(invitation_ids, now):
+    """Per invitation, its windows that can still be filled in (subscription active), ordered."""
+    links = (
+        InvitationWindow.objects.filter(invitation_id__in=invitation_ids)
+        .filter(window__state=Window.PLANNED)
+        .filter(Q(window__closes_at__gt=now) | Q(window__closes_at__isnull=True))
+        .filter(Q(window__subscription__isnull=True) | Q(window__subscription__state=Subscription.ACTIVE))
+        .filter(window__response__isnull=True)
+        .select_related("window__subscription__protocol", "window__about", "window__questionnaire")
+        .order_by("window__about__first_name", "window_id")
     )
+    result = defaultdict(list)
+    for link in links:
+        result[link.invitation_id].append(link.window)
+    return result
 
 
-def prepare(invitation_id, now):
-    """Decide whether a claimed invitation still has a point, and write its deliveries.
+class _Batch:
+    """Everything prepare needs about a batch of claimed invitations, in a handful of queries."""
 
-    Returns (outcome, delivery ids to send now). Everything is written in one transaction,
-    before anything leaves the building.
-    """
-    invitation = Invitation.objects.select_related("person__team__organisation").get(pk=invitation_id)
-    person = invitation.person
-    claim = invitation.claimed_until
-    if invitation.status != Invitation.SENDING:
-        return "skipped", []
-    windows = live_windows(invitation, now)
-    if invitation.kind == Invitation.REMINDER:
-        # Remind only about windows whose own invitation really went out.
-        sent = set(
+    def __init__(self, ids, now):
+        self.invitations = list(
+            Invitation.objects.filter(pk__in=ids, status=Invitation.SENDING).select_related(
+                "person__team__organisation"
+            )
+        )
+        ids = [i.pk for i in self.invitations]
+        self.windows = live_windows(ids, now)
+        reminder_windows = [
+            w.pk for i in self.invitations if i.kind == Invitation.REMINDER for w in self.windows[i.pk]
+        ]
+        self.invited = set(
             InvitationWindow.objects.filter(
-                window__in=windows, kind=Invitation.INVITATION, invitation__status=Invitation.SENT
+                window_id__in=reminder_windows, kind=Invitation.INVITATION, invitation__status=Invitation.SENT
             ).values_list("window_id", flat=True)
         )
-        windows = [w for w in windows if w.pk in sent]
-    if not person.is_active:
-        return _finish(invitation, Invitation.CANCELLED, "person is inactive", now), []
-    if not windows:
-        closed = invitation.windows.filter(state__in=[Window.PLANNED, Window.MISSED], closes_at__lte=now)
-        if closed.exists():
-            return _finish(invitation, Invitation.MISSED, "window closed before it could be sent", now), []
-        return _finish(invitation, Invitation.CANCELLED, "nothing left to fill in", now), []
-    if opted_out(person):
-        return _finish(invitation, Invitation.CANCELLED, "opted out", now), []
-    later = _quiet_deferral(invitation, windows, now)
-    if later is not None:
-        Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING, claimed_until=claim).update(
-            status=Invitation.PLANNED, due_at=later, claimed_until=None, updated_at=now,
-            note="late; waits for the end of the quiet hours",
+        self.closed = set(
+            InvitationWindow.objects.filter(
+                invitation_id__in=ids, window__state__in=[Window.PLANNED, Window.MISSED], window__closes_at__lte=now
+            ).values_list("invitation_id", flat=True)
         )
-        return "deferred", []
+        people = [i.person for i in self.invitations]
+        phones = [p.phone for p in people if p.phone]
+        self.opted_people, self.opted_phones = set(), set()
+        for person_id, phone in OptOut.objects.filter(revoked_at__isnull=True).filter(
+            Q(person__in=people) | Q(phone__in=phones)
+        ).values_list("person_id", "phone"):
+            if person_id:
+                self.opted_people.add(person_id)
+            else:
+                self.opted_phones.add(phone)
+        self.blocked = set(
+            ContactProblem.objects.filter(person__in=people, resolved_at__isnull=True).values_list(
+                "person_id", "channel", "address"
+            )
+        )
 
-    targets = []
-    if person.phone and not _phone_opted_out(person.phone) and not _blocked(person, Delivery.SMS, person.phone):
-        targets.append((Delivery.SMS, person.phone))
-    if person.email and not _blocked(person, Delivery.EMAIL, person.email):
-        targets.append((Delivery.EMAIL, person.email))
-    if not targets:
-        return _finish(invitation, Invitation.FAILED, "no usable phone number or e-mail address", now), []
+    def targets(self, person):
+        found = []
+        if person.phone and person.phone not in self.opted_phones and (person.pk, "sms", person.phone) not in self.blocked:
+            found.append((Delivery.SMS, person.phone))
+        if person.email and (person.pk, "email", person.email) not in self.blocked:
+            found.append((Delivery.EMAIL, person.email))
+        return found
 
-    from zicht.messaging.services import compose  # texts live with the other message services
-
-    # The link works until the last bundled window closes (open-ended windows: a week).
-    closes = max(w.closes_at or now + OPEN_ENDED_LINK for w in windows)
-    try:
-        with transaction.atomic():
-            link, token = AccessLink.issue(person, expires_at=closes)
-            message = compose(invitation, person, windows, token, now)
-            ids = []
-            for channel, address in targets:
-                delivery = Delivery.objects.create(
-                    invitation=invitation,
-                    channel=channel,
-                    to=address,
-                    subject=message.email_subject if channel == Delivery.EMAIL else "",
-                    body=message.email_text if channel == Delivery.EMAIL else message.sms,
-                    next_attempt_at=now,
-                    created_at=now,
-                    claimed_until=now + LEASE,  # ours: sent right after this commit
-                    attempts=1,
-                )
-                ids.append(delivery.pk)
-            # Fencing: only the worker whose claim is still on the row may finish preparing.
-            fenced = Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING, claimed_until=claim)
-            if fenced.update(claimed_until=None, updated_at=now) != 1:
-                raise IntegrityError("claim lost")
-    except IntegrityError:
-        log.warning("invitation %s was prepared by another worker", invitation.pk)
-        return "skipped", []
-    return "prepared", ids
+    def decide(self, invitation, now):
+        """('finish', status, note) / ('defer', until) / ('send', windows, targets)."""
+        person = invitation.person
+        windows = self.windows.get(invitation.pk, [])
+        if invitation.kind == Invitation.REMINDER:
+            windows = [w for w in windows if w.pk in self.invited]  # only after a real invitation
+        if not person.is_active:
+            return ("finish", Invitation.CANCELLED, "person is inactive")
+        if not windows:
+            if invitation.pk in self.closed:
+                return ("finish", Invitation.MISSED, "window closed before it could be sent")
+            return ("finish", Invitation.CANCELLED, "nothing left to fill in")
+        if person.pk in self.opted_people or (person.phone and person.phone in self.opted_phones and not person.email):
+            return ("finish", Invitation.CANCELLED, "opted out")
+        later = _quiet_deferral(invitation, windows, now)
+        if later is not None:
+            return ("defer", later)
+        targets = self.targets(person)
+        if not targets:
+            return ("finish", Invitation.FAILED, "no usable phone number or e-mail address")
+        return ("send", windows, targets)
 
 
 def _quiet_deferral(invitation, windows, now):
@@ -437,7 +274,88 @@ def _quiet_deferral(invitation, windows, now):
     if until is None:
         return None
     closes = max(w.closes_at or until + OPEN_ENDED_LINK for w in windows)
-    return until if until + REMINDER_MARGIN < closes else None
+    return until if until + planner.REMINDER_MARGIN < closes else None
+
+
+def prepare_batch(ids, now):
+    """Decide what each claimed invitation still needs, and write its deliveries.
+
+    Returns (Counter of outcomes, Delivery objects to send now). Links and deliveries are
+    committed in one transaction BEFORE anything leaves the building. If another worker took
+    over one of these claims meanwhile (its lease expired), the batch is redone one by one.
+    """
+    from zicht.messaging.services import TextFacts, compose
+
+    outcomes = Counter()
+    batch = _Batch(ids, now)
+    to_send = []
+    for invitation in batch.invitations:
+        decision = batch.decide(invitation, now)
+        if decision[0] == "finish":
+            _finish(invitation, decision[1], decision[2], now)
+            outcomes[decision[1]] += 1
+        elif decision[0] == "defer":
+            Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING, claimed_until=invitation.claimed_until).update(
+                status=Invitation.PLANNED, due_at=decision[1], claimed_until=None, updated_at=now,
+                note="late; waits for the end of the quiet hours",
+            )
+            outcomes["deferred"] += 1
+        else:
+            to_send.append((invitation, decision[1], decision[2]))
+    if not to_send:
+        return outcomes, []
+    facts = TextFacts([invitation for invitation, _, _ in to_send], now)
+    try:
+        with transaction.atomic():
+            deliveries = []
+            for invitation, windows, targets in to_send:
+                closes = max(w.closes_at or now + OPEN_ENDED_LINK for w in windows)
+                _, token = AccessLink.issue(invitation.person, expires_at=closes)
+                message = compose(invitation, invitation.person, windows, token, now, facts)
+                for channel, address in targets:
+                    email = channel == Delivery.EMAIL
+                    deliveries.append(
+                        Delivery(
+                            invitation=invitation, channel=channel, to=address,
+                            subject=message.email_subject if email else "",
+                            body=message.email_text if email else message.sms,
+                            next_attempt_at=now, created_at=now, attempts=1,
+                            claimed_until=now + LEASE,  # ours: sent right after this commit
+                        )
+                    )
+            Delivery.objects.bulk_create(deliveries)
+            # Fencing: only while our claims are still on the rows may we finish preparing them.
+            fenced = Q()
+            for invitation, _, _ in to_send:
+                fenced |= Q(pk=invitation.pk, claimed_until=invitation.claimed_until)
+            done = Invitation.objects.filter(fenced, status=Invitation.SENDING).update(claimed_until=None, updated_at=now)
+            if done != len(to_send):
+                raise IntegrityError("a claim was lost")
+    except IntegrityError:
+        if len(ids) == 1:
+            log.warning("invitation %s was prepared by another worker", ids[0])
+            outcomes["skipped"] += 1
+            return outcomes, []
+        log.warning("a claim in this batch was lost; preparing one by one")
+        deliveries = []
+        for invitation, _, _ in to_send:
+            more, sent = prepare_batch([invitation.pk], now)
+            outcomes.update(more)
+            deliveries += sent
+        return outcomes, deliveries
+    outcomes["prepared"] += len(to_send)
+    return outcomes, deliveries
+
+
+def prepare(invitation_id, now):
+    """Prepare one claimed invitation (see prepare_batch)."""
+    return prepare_batch([invitation_id], now)
+
+
+def _finish(invitation, status, note, now):
+    Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING).update(
+        status=status, note=note[:200], claimed_until=None, updated_at=now
+    )
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -452,13 +370,13 @@ def status_url():
     return f"{settings.SITE_URL}/hooks/sms/status/"
 
 
-def send(delivery_id, now, *, check_windows=True):
-    """Send one claimed delivery once and record the outcome: sent, retry or failed."""
-    delivery = Delivery.objects.select_related("invitation__person").get(pk=delivery_id)
+def send(delivery, now, *, check_windows=True):
+    """Send one claimed delivery once and record the outcome: sent, retry, failed or expired."""
+    if not isinstance(delivery, Delivery):
+        delivery = Delivery.objects.select_related("invitation").get(pk=delivery)
     if delivery.status != Delivery.QUEUED:
         return "skipped"
-    invitation = delivery.invitation
-    if check_windows and not live_windows(invitation, now):
+    if check_windows and not live_windows([delivery.invitation_id], now):
         _fail(delivery, "closed", "the window closed (or was completed or stopped) before a retry", now)
         return "expired"
     try:
@@ -474,17 +392,18 @@ def send(delivery_id, now, *, check_windows=True):
         _fail(delivery, getattr(error, "code", "rejected"), str(error), now, flag=True)
         return "failed"
     except Exception as error:  # noqa: BLE001 - anything else is worth another try, never a loss
-        retryable = isinstance(error, channels.RetryableError)
-        if not retryable:
+        if not isinstance(error, channels.RetryableError):
             log.exception("unexpected error sending delivery %s; will retry", delivery.pk)
         _retry(delivery, getattr(error, "code", type(error).__name__), str(error), now)
         return "retry"
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.QUEUED).update(
-            status=Delivery.SENT, sent_at=now, claimed_until=None, last_error="", body=_redact(delivery.body)
+            status=Delivery.SENT, sent_at=now, claimed_until=None, last_error="", error_code="",
+            provider_id=str(provider_id)[:100], body=_redact(delivery.body),
         )
-        Delivery.objects.filter(pk=delivery.pk).update(provider_id=str(provider_id)[:100])
-        roll_up(invitation.pk, now)
+        Invitation.objects.filter(pk=delivery.invitation_id).exclude(status=Invitation.SENT).update(
+            status=Invitation.SENT, sent_at=now, note="", claimed_until=None, updated_at=now
+        )
     return "sent"
 
 
@@ -501,12 +420,8 @@ def _retry(delivery, code, message, now):
 def _fail(delivery, code, message, now, *, flag=False):
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).exclude(status=Delivery.FAILED).update(
-            status=Delivery.FAILED,
-            claimed_until=None,
-            last_error=message[:300],
-            error_code=str(code)[:40],
-            status_at=now,
-            body=_redact(delivery.body),
+            status=Delivery.FAILED, claimed_until=None, last_error=message[:300], error_code=str(code)[:40],
+            status_at=now, body=_redact(delivery.body),
         )
         if flag:
             flag_contact(delivery, message, now)
@@ -515,13 +430,11 @@ def _fail(delivery, code, message, now, *, flag=False):
 
 def flag_contact(delivery, reason, now):
     """Remember that this address does not work; the coordinator sees it on the person's page."""
+    person_id = Invitation.objects.filter(pk=delivery.invitation_id).values_list("person_id", flat=True).first()
     try:
         with transaction.atomic():
             ContactProblem.objects.get_or_create(
-                person_id=delivery.invitation.person_id,
-                channel=delivery.channel,
-                address=delivery.to,
-                resolved_at=None,
+                person_id=person_id, channel=delivery.channel, address=delivery.to, resolved_at=None,
                 defaults={"reason": reason[:300], "delivery": delivery, "created_at": now},
             )
     except IntegrityError:
@@ -547,18 +460,16 @@ def roll_up(invitation_id, now):
 
 # --- the worker loop ------------------------------------------------------------------------------
 
-def run_forever(stop_event=None, interval=30.0, batch=100, on_pass=None):
+def run_forever(stop_event=None, interval=30.0, batch=100, send_threads=1, on_pass=None):
     """Run passes until ``stop_event`` is set; a pass in progress always finishes (SIGTERM-safe)."""
     stop_event = stop_event or threading.Event()
     while not stop_event.is_set():
         try:
-            stats = run_once(batch=batch)
+            stats = run_once(batch=batch, send_threads=send_threads)
             if on_pass:
                 on_pass(stats)
         except Exception:  # noqa: BLE001 - a bad pass must not kill the worker; rows stay due
             log.exception("dispatcher pass failed; retrying next pass")
         finally:
-            from django.db import close_old_connections
-
             close_old_connections()
         stop_event.wait(interval)

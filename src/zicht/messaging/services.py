@@ -3,6 +3,7 @@ rewards and the payout report. Views and the dispatcher call these; they hold th
 
 import csv
 import io
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db.models import Q
 from zicht.core import clock
 from zicht.messaging import rewards, texts
 from zicht.messaging.models import ContactProblem, Delivery, Invitation, OptOut
-from zicht.people.models import Person
+from zicht.people.models import Person, current_links
 from zicht.protocols import schedule
 from zicht.protocols.models import Protocol, Subscription
 from zicht.responses.models import Window
@@ -57,25 +58,54 @@ def diary_windows(person):
 
 def outcome(window):
     """True completed, False missed, None still open or in the future (rewards.py's convention)."""
-    if window.state == Window.COMPLETED:
-        return True
-    if window.state == Window.MISSED:
-        return False
-    return None
+    return state_outcome(window.state)
+
+
+def state_outcome(state):
+    return {Window.COMPLETED: True, Window.MISSED: False}.get(state)
 
 
 def diary_history(person, before):
     return [outcome(w) for w in diary_windows(person).filter(opens_at__lt=before)]
 
 
-def mentor_history(person, before):
-    """For a mentor: has any weekly diary been asked before (first-week text or not)."""
-    done = Window.objects.filter(respondent=person, about__isnull=False, opens_at__lt=before)
-    return [outcome(w) for w in done.exclude(state=Window.CANCELLED).order_by("opens_at")[:50]]
+class TextFacts:
+    """What the texts need to know (past diaries, current mentor), loaded once for a batch."""
+
+    def __init__(self, invitations, now):
+        people = {invitation.person for invitation in invitations}
+        students = [p.pk for p in people if p.role == Person.STUDENT]
+        mentors = [p.pk for p in people if p.role == Person.MENTOR]
+        latest = max((invitation.moment for invitation in invitations), default=now)
+        self.past = defaultdict(list)  # person id -> [(opens_at, outcome)], oldest first
+        query = Q(pk__in=[])
+        for protocol_id, key in rewarded_measurements():
+            query |= Q(subscription__protocol_id=protocol_id, measurement=key)
+        rows = list(
+            Window.objects.filter(query, respondent_id__in=students, opens_at__lt=latest)
+            .exclude(state=Window.CANCELLED)
+            .order_by("opens_at", "pk")
+            .values_list("respondent_id", "opens_at", "state")
+        )
+        rows += list(
+            Window.objects.filter(respondent_id__in=mentors, about__isnull=False, opens_at__lt=latest)
+            .exclude(state=Window.CANCELLED)
+            .order_by("opens_at", "pk")
+            .values_list("respondent_id", "opens_at", "state")
+        )
+        for person_id, opens_at, state in rows:
+            self.past[person_id].append((opens_at, state_outcome(state)))
+        today = clock.localtime(now).date()
+        links = current_links(today).filter(student_id__in=students).select_related("mentor")
+        self.mentor_names = {link.student_id: link.mentor.first_name for link in links}
+
+    def history(self, person, before):
+        return [result for opens_at, result in self.past[person.pk] if opens_at < before]
 
 
-def compose(invitation, person, windows, token, now):
+def compose(invitation, person, windows, token, now, facts=None):
     """The texts for an invitation: texts.compose() filled from the rows (called by the dispatcher)."""
+    facts = facts or TextFacts([invitation], now)
     first = windows[0]
     organisation = person.team.organisation
     protocol_key = first.subscription.protocol.key if first.subscription else ""
@@ -90,15 +120,12 @@ def compose(invitation, person, windows, token, now):
         link=personal_url(token),
         control_group=protocol_key in CONTROL_PROTOCOLS,
         reference=f"i{invitation.pk}",
+        history=facts.history(person, invitation.moment),
     )
     if role == texts.MENTOR:
         context.students_to_do = [w.about.first_name for w in windows if w.about is not None]
-        context.history = mentor_history(person, invitation.moment)
-    else:
-        context.history = diary_history(person, invitation.moment)
-        mentor = person.current_mentor(on=clock.localtime(now).date())
-        if mentor is not None and not context.control_group:
-            context.mentor_name = mentor.first_name
+    elif not context.control_group:
+        context.mentor_name = facts.mentor_names.get(person.pk, "")
     message = texts.compose(context)
     # The e-mail also gets the opt-out page; an SMS reply STOP does the same for SMS.
     footer = (

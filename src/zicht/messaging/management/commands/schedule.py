@@ -12,6 +12,7 @@ from zicht.protocols.definitions import load_definition, shipped_keys
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a daemon/CLI that must start even while an unrelated page is broken
     help = "Preview a protocol's windows (one JSON object per line) or load the shipped protocols."
 
     def add_arguments(self, parser):

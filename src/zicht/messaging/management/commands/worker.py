@@ -22,18 +22,22 @@ log = logging.getLogger("zicht.worker")
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a daemon/CLI that must start even while an unrelated page is broken
     help = "Run the dispatcher: plan, claim and send invitations and reminders."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass (everything due now), then exit")
         parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes (default 30)")
         parser.add_argument("--batch", type=int, default=100, help="rows claimed at a time (default 100)")
+        parser.add_argument(
+            "--send-threads", type=int, default=4, help="parallel connections to the providers (default 4)"
+        )
 
-    def handle(self, *args, once, interval, batch, **options):
+    def handle(self, *args, once, interval, batch, send_threads, **options):
         lock = self._single_worker_lock()
         try:
             if once:
-                stats = dispatcher.run_once(batch=batch)
+                stats = dispatcher.run_once(batch=batch, send_threads=send_threads)
                 self.stdout.write(json.dumps(stats, sort_keys=True))
                 return
             stop = threading.Event()
@@ -46,7 +50,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, request_stop)
             self.stdout.write(f"zicht worker: a pass every {interval:g} s; stop with Ctrl-C or SIGTERM")
             dispatcher.run_forever(
-                stop, interval=interval, batch=batch,
+                stop, interval=interval, batch=batch, send_threads=send_threads,
                 on_pass=lambda stats: stats and log.info("pass: %s", json.dumps(stats, sort_keys=True)),
             )
         finally:
