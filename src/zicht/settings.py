@@ -192,3 +192,79 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ZICHT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- security ---
+# Owned by the privacy/security work (docs/privacy.md, docs/decisions/0002-0004). Every variable is
+# documented in docs/settings.md.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "ninja",
+]
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_after_messages:_after_messages] = [
+    "django_otp.middleware.OTPMiddleware",
+    "zicht.privacy.middleware.IdleSessionMiddleware",
+    "zicht.privacy.middleware.SecondFactorMiddleware",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "zicht.privacy.middleware.RateLimitMiddleware")
+MIDDLEWARE += [
+    "zicht.privacy.middleware.PersonViewAuditMiddleware",
+    # Axes last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Second factor (TOTP) for coordinators, researchers and administrators; mentors get a reminder.
+ZICHT_REQUIRE_2FA = env_bool("ZICHT_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env_str("ZICHT_OTP_ISSUER", "zicht")
+
+# Lock-out after repeated failed logins (per user name and address).
+AXES_FAILURE_LIMIT = env_int("ZICHT_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("ZICHT_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "privacy/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions: absolute age (ZICHT_SESSION_SECONDS above) and an optional idle time-out (0 = off).
+ZICHT_SESSION_IDLE_SECONDS = env_int("ZICHT_SESSION_IDLE_SECONDS", 0)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Rate limits (cache based, per client address).
+ZICHT_LINK_FAILURES_PER_10_MIN = env_int("ZICHT_LINK_FAILURES_PER_10_MIN", 60)
+ZICHT_LOGINS_PER_10_MIN = env_int("ZICHT_LOGINS_PER_10_MIN", 30)
+ZICHT_TRUSTED_PROXY_HEADER = env_str("ZICHT_TRUSTED_PROXY_HEADER", "")
+
+CSRF_FAILURE_VIEW = "zicht.privacy.views.csrf_failure"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+
+# Content Security Policy: scripts only from our own origin, nothing inline, no framing.
+# Styles allow inline attributes (templates and vendored charts use them); see docs/privacy.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Research exports and retention.
+ZICHT_EXPORT_CHUNK = env_int("ZICHT_EXPORT_CHUNK", 2000)
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

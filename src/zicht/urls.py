@@ -17,3 +17,8 @@ urlpatterns = [
     path("dev/links/", core_views.dev_links, name="dev-links"),
     path("admin/", admin.site.urls),
 ]
+
+# Privacy, security and the REST API (privacy/, api/).
+urlpatterns += [
+    path("staff/", include("zicht.privacy.urls")),
+]

@@ -59,6 +59,87 @@ def is_staff_member(user):
     return user.is_authenticated and (user.is_superuser or roles(user).exists() or mentor_person(user) is not None)
 
 
+# --- privacy, exports, audit, API (privacy/ and api/ ask these) ---
+
+
+def is_admin(user):
+    """Administrators configure organisations and read the audit log; they see no diary answers."""
+    return user.is_authenticated and (user.is_superuser or has_role(user, StaffRole.ADMIN))
+
+
+def admin_organisations(user):
+    from zicht.people.models import Organisation
+
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(id__in=roles(user).filter(role=StaffRole.ADMIN).values("organisation"))
+
+
+def visible_audit_events(user):
+    """Audit events an administrator may read: those of their organisations (all, for superusers)."""
+    from zicht.privacy.models import AuditEvent
+
+    if not is_admin(user):
+        return AuditEvent.objects.none()
+    if user.is_superuser:
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(organisation_id__in=admin_organisations(user).values("id"))
+
+
+def requires_second_factor(user):
+    """Coordinators, researchers and administrators see many people's data: TOTP is mandatory."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or roles(user).filter(
+        role__in=[StaffRole.COORDINATOR, StaffRole.RESEARCHER, StaffRole.ADMIN]
+    ).exists()
+
+
+def organisation_coordinator(user, organisation):
+    """An organisation-wide coordinator (a coordinator role without a team)."""
+    return roles(user).filter(role=StaffRole.COORDINATOR, organisation=organisation, team=None).exists()
+
+
+def visible_studies(user):
+    """Studies whose pseudonymised data this user may export: researchers and organisation-wide
+    coordinators of the study's organisation."""
+    from zicht.privacy.models import Study
+
+    if not user.is_authenticated:
+        return Study.objects.none()
+    mine = roles(user).filter(Q(role=StaffRole.RESEARCHER) | Q(role=StaffRole.COORDINATOR, team=None))
+    return Study.objects.filter(organisation__in=mine.values("organisation"))
+
+
+def can_export_study(user, study):
+    return visible_studies(user).filter(pk=study.pk).exists()
+
+
+def can_export_identities(user, study):
+    """Names, phone numbers and e-mail addresses in an export: only an organisation-wide coordinator
+    (never a researcher), and only with a stated reason (checked by the export view)."""
+    return organisation_coordinator(user, study.organisation)
+
+
+def can_manage_privacy(user, person):
+    """Access requests, erasure and consent records: the coordinator of the person's team."""
+    return can_manage_team(user, person.team)
+
+
+def api_token_allows(token, scope):
+    """An API token works only for its own organisation and only for the scopes it was given."""
+    return token is not None and token.revoked_at is None and scope in (token.scopes or [])
+
+
+def api_people(token):
+    """People an API token may read and change: everyone in its organisation."""
+    if token is None:
+        return Person.objects.none()
+    return Person.objects.filter(team__organisation_id=token.organisation_id)
+
+
 # --- Continuous support line (support and cohorts apps) ----------------------------------------
 # A transition dossier is seen by the sending side (whoever may see the pupil) and, only while the
 # pupil (and a parent while under 16) consents, by the receiving school: its coordinators and the
