@@ -79,3 +79,18 @@ def make_dossier(pupil, team, vso_coordinator):
         )
 
     return make
+
+
+@pytest.fixture
+def make_student(team):
+    from zicht.people.models import Student
+
+    counter = iter(range(100, 10_000))
+
+    def make(first_name="Student"):
+        n = next(counter)
+        return Student.objects.create(
+            team=team, external_id=f"S{n}", first_name=first_name, phone=f"+316{n:08d}"
+        )
+
+    return make

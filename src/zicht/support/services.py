@@ -372,13 +372,15 @@ def dossier_flags(dossier, now=None):
         flags.append("Ontvangst niet bevestigd binnen 10 schooldagen")
     overdue = [c for c in dossier.checkins.all() if checkin_state(c, now) == "overdue"]
     if overdue:
-        flags.append(f"{len(overdue)} check-in(s) te laat")
+        flags.append(f"{len(overdue)} check-in{'s' if len(overdue) > 1 else ''} te laat")
     quarters = aftercare_quarters(
         aftercare_start(dossier), [c.contacted_on for c in dossier.aftercare_contacts.all()], today(now)
     )
     missing = [q for q in quarters if q["state"] == "missing"]
     if missing:
-        flags.append(f"Nazorg: {len(missing)} kwarta(a)l(en) zonder contact")
+        flags.append(
+            f"Nazorg: {len(missing)} {'kwartalen' if len(missing) > 1 else 'kwartaal'} zonder contact"
+        )
     return flags
 
 
