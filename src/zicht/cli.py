@@ -20,6 +20,8 @@ def main(argv=None):
     if argv and argv[0] == "demo":
         # The demo shows its development pages (personal links, SMS outbox).
         os.environ.setdefault("ZICHT_DEV_PAGES", "1")
+        # Demo logins work with a password alone; production asks staff for a second factor.
+        os.environ.setdefault("ZICHT_REQUIRE_2FA", "0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zicht.settings")
     from django.core.management import execute_from_command_line
 

@@ -98,6 +98,9 @@ class Draft(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self):
+        return f"draft of {self.window}"
+
 
 class AccessLink(models.Model):
     """A personal link. Only a hash of the token is stored; the token itself is in the message."""
@@ -107,6 +110,9 @@ class AccessLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"link of person {self.person_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
     @staticmethod
     def hash_token(token):

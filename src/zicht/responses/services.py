@@ -79,3 +79,17 @@ def submit_response(window, version, answers, meta, *, language="nl", started_at
         # Another request stored this window's response a moment earlier.
         return Response.objects.get(window=window), False
     return response, True
+
+
+def apply_stop_rules(response, now=None):
+    """What a submitted answer ends: the post-measurement ends its protocol; a mentor's
+    "I stopped coaching this student" (an option marked ``stops_subscription``) ends that diary."""
+    from zicht.protocols import services as protocol_services
+    from zicht.questionnaires.engine import stopping_options
+
+    window = response.window
+    protocol_services.on_window_completed(window, now)
+    stops = stopping_options(response.version.definition, response.answers)
+    if stops and window.subscription_id is not None:
+        item, code = stops[0]
+        protocol_services.stop(window.subscription, now, reason=f"answer {item}={code}")

@@ -101,7 +101,7 @@ def fill(request, token, window_id):
         submission = engine.parse_submission(definition, request.POST, variables=variables, language=language)
         if not submission.errors:
             try:
-                services.submit_response(
+                response, created = services.submit_response(
                     window,
                     version,
                     submission.answers,
@@ -112,6 +112,8 @@ def fill(request, token, window_id):
             except services.WindowClosed:
                 with translation.override(language):
                     return render(request, "responses/link_problem.html", {"problem": "closed"}, status=410)
+            if created:
+                services.apply_stop_rules(response)
             return redirect("responses:done", token=token, window_id=window.pk)
         values, errors = submission.values, submission.errors
     else:
@@ -132,18 +134,12 @@ def fill(request, token, window_id):
                 "form_html": form_html,
                 "errors": errors,
                 "version": version,
-                "title": _text(definition.get("title"), language) or window.questionnaire.title,
+                "title": engine.questionnaire_texts(definition, variables=variables, language=language)["title"],
                 "started": request.POST.get("_started") or signing.dumps(timezone.now().timestamp(), salt=STARTED_SALT),
                 "language": language,
             },
             status=400 if errors else 200,
         )
-
-
-def _text(value, language):
-    if isinstance(value, dict):
-        return value.get(language) or value.get("nl") or ""
-    return value or ""
 
 
 def _started_at(signed):
