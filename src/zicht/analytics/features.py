@@ -79,10 +79,11 @@ def cohort_stats(sums):
     return CohortStats(q, r, np.sqrt(q / 2 + r), var_d, mean, np.sqrt(np.maximum(var, 1.0)))
 
 
-def _nanmean(a, axis):
+def _rowmean(a):
+    """Mean over the last axis ignoring NaN (NaN when nothing observed), and the count."""
     ok = ~np.isnan(a)
-    n = ok.sum(axis)
-    return np.where(n > 0, np.where(ok, a, 0).sum(axis) / np.maximum(n, 1), np.nan), n
+    n = ok.sum(-1)
+    return np.where(n > 0, np.where(ok, a, 0).sum(-1) / np.maximum(n, 1), np.nan), n
 
 
 def compute(X, present, stats, duration=None):
@@ -112,51 +113,53 @@ def compute(X, present, stats, duration=None):
     own_rate = (before_m + 2 * 0.33) / (before_p + 2)
     surprise = streak * -np.log(own_rate)
 
-    # Level change against the student's own baseline (local-level filter per item) ------------
-    level, _ = filters.local_level_filter(X, stats.q, stats.r)
-    cnt = np.cumsum(ok, 1)
-    first = ok & (cnt <= BASELINE_DIARIES)
-    base = np.cumsum(np.where(first, X, 0), 1) / np.clip(cnt, 1, BASELINE_DIARIES)
-    base = np.where(cnt > 0, base, np.nan).astype(np.float32)
-    sdw = stats.sd_within.astype(np.float32)[None]
-    z = (level - base) / sdw
-    decline_mean, n_items = _nanmean(-z, 2)
-    zs = np.sort(np.where(np.isnan(z), np.inf, z), axis=2)[:, :, :3]
-    decline_top, _ = _nanmean(-np.where(np.isinf(zs), np.nan, zs), 2)
-    level_lag = np.concatenate([np.full((N, WINDOW, I), np.nan, np.float32), level[:, :-WINDOW]], 1)[:, :T]
-    slope4, _ = _nanmean(-(level - level_lag) / sdw, 2)
-    low_level, _ = _nanmean(
-        -(level - stats.mean[None].astype(np.float32)) / stats.sd[None].astype(np.float32), 2
-    )
-
-    # Sustained decline on the raw answers: CUSUM and EWMA of the mean standardised deviation.
-    e, _ = _nanmean((X - base) / sdw, 2)
-    cusum = np.zeros((N, T), np.float32)
-    ewma = np.zeros((N, T), np.float32)
+    # One pass over the weeks for everything item-based; only (students, items) slices are live.
+    sdw_inv = (1 / stats.sd_within).astype(np.float32)
+    c_mean, c_sd_inv = stats.mean.astype(np.float32), (1 / stats.sd).astype(np.float32)
+    q, r = stats.q.astype(np.float32), stats.r.astype(np.float32)
+    level = np.empty((N, T, I), np.float32)
+    z = np.empty((N, T, I), np.float32)
+    base_all = np.empty((N, T, I), np.float32)
+    decline_mean, decline_top, slope4, low_level = (np.full((N, T), np.nan, np.float32) for _ in range(4))
+    n_items = np.zeros((N, T), np.int16)
+    cusum, ewma, pm = (np.zeros((N, T), np.float32) for _ in range(3))
+    m = np.full((N, I), np.nan, np.float32)
+    P = np.full((N, I), np.nan, np.float32)
+    cnt = np.zeros((N, I), np.int16)
+    bsum = np.zeros((N, I), np.float32)
     c = np.zeros(N, np.float32)
     w = np.zeros(N, np.float32)
+    pm_sum = np.zeros(N, np.float32)
+    nd = np.zeros(N, np.int16)
+    ew = np.full(N, np.nan, np.float32)
     for t in range(T):
-        et = e[:, t]
-        has = ~np.isnan(et)
+        y = X[:, t, :]
+        okt = ~np.isnan(y)
+        m, P = filters.step(m, P, y, q[t], r[t])
+        cnt += okt
+        bsum += np.where(okt & (cnt <= BASELINE_DIARIES), y, 0)
+        base = np.where(cnt > 0, bsum / np.clip(cnt, 1, BASELINE_DIARIES), np.nan).astype(np.float32)
+        zt = (m - base) * sdw_inv[t]
+        level[:, t], z[:, t], base_all[:, t] = m, zt, base
+        decline_mean[:, t], n_items[:, t] = _rowmean(-zt)
+        low3 = np.partition(np.where(np.isnan(zt), np.inf, zt), min(2, I - 1), axis=1)[:, :3]
+        decline_top[:, t], _ = _rowmean(-np.where(np.isinf(low3), np.nan, low3))
+        if t >= WINDOW:
+            slope4[:, t], _ = _rowmean(-(m - level[:, t - WINDOW]) * sdw_inv[t])
+        low_level[:, t], _ = _rowmean(-(m - c_mean[t]) * c_sd_inv[t])
+        # Sustained decline on the raw answers: CUSUM and EWMA of the mean standardised deviation.
+        et, n_obs = _rowmean((y - base) * sdw_inv[t])
+        has = n_obs > 0
         c = np.where(has, np.maximum(0, c - et - CUSUM_K), c)
         w = np.where(has, (1 - EWMA_LAMBDA) * w + EWMA_LAMBDA * (-et), w)
         cusum[:, t], ewma[:, t] = c, w
-
-    # Answers skipped inside submitted diaries (e.g. school items when not at school), vs own start.
-    share_missing = np.where(obs, 1 - ok.sum(2) / I, np.nan)
-    pm = np.zeros((N, T), np.float32)
-    pm_base = np.full(N, np.nan, np.float32)
-    ew = np.full(N, np.nan, np.float32)
-    nd = np.zeros(N)
-    sbase = np.zeros(N)
-    for t in range(T):
-        s = share_missing[:, t]
-        has = ~np.isnan(s)
-        nd = nd + has
-        sbase = np.where(has & (nd <= BASELINE_DIARIES), sbase + s, sbase)
-        pm_base = np.where(nd > 0, sbase / np.minimum(np.maximum(nd, 1), BASELINE_DIARIES), np.nan)
-        ew = np.where(has, np.where(np.isnan(ew), s, (1 - EWMA_LAMBDA) * ew + EWMA_LAMBDA * s), ew)
-        pm[:, t] = np.nan_to_num(ew - pm_base)
+        # Answers skipped inside submitted diaries (e.g. school items when not at school), vs own start.
+        share = 1 - n_obs / I
+        nd += has
+        pm_sum = np.where(has & (nd <= BASELINE_DIARIES), pm_sum + share, pm_sum)
+        pm_base = pm_sum / np.clip(nd, 1, BASELINE_DIARIES)
+        ew = np.where(has, np.where(np.isnan(ew), share, (1 - EWMA_LAMBDA) * ew + EWMA_LAMBDA * share), ew)
+        pm[:, t] = np.where(nd > 0, np.nan_to_num(ew - pm_base), 0)
 
     n_diaries = np.cumsum(obs, 1)
     reliable = np.minimum(n_diaries, 6) / 6.0
@@ -192,7 +195,7 @@ def compute(X, present, stats, duration=None):
     extras = {
         "z": z,
         "level": level,
-        "base": base,
+        "base": base_all,
         "streak": streak,
         "missed4": miss_w,
         "flag": flag,

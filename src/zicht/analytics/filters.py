@@ -64,16 +64,21 @@ def local_level_filter(X, q, r):
     m = np.full((N, I), np.nan, np.float32)
     P = np.full((N, I), np.nan, np.float32)
     for t in range(T):
-        y = X[:, t, :]
-        P = P + q[t]
-        gain = P / (P + r[t])
-        innov = y - m
-        upd = ~np.isnan(innov)
-        m = np.where(upd, m + gain * innov, m)
-        P = np.where(upd, (1 - gain) * P, P)
-        first = np.isnan(m) & ~np.isnan(y)
-        m = np.where(first, y, m)
-        P = np.where(first, r[t], P)
+        m, P = step(m, P, X[:, t, :], q[t], r[t])
         level[:, t, :] = m
         pvar[:, t, :] = P
     return level, pvar
+
+
+def step(m, P, y, q, r):
+    """One week of the filter for all students at once: predict, then update where observed."""
+    P = P + q
+    gain = P / (P + r)
+    innov = y - m
+    upd = ~np.isnan(innov)
+    m = np.where(upd, m + gain * innov, m)
+    P = np.where(upd, (1 - gain) * P, P)
+    first = np.isnan(m) & ~np.isnan(y)
+    m = np.where(first, y, m)
+    P = np.where(first, r, P)
+    return m, P

@@ -16,33 +16,24 @@ MSSD_RATIO = 0.05  # person MSSD below 5% of the cohort's counts as near-constan
 SECONDS_PER_ITEM = 1.0  # faster than this is implausible
 
 
-def diary_checks(X, duration=None):
-    """Per (student, week): suspicious bool and a code 0=ok 1=untouched 2=straight 3=repeat 4=fast."""
-    N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
-    ok = ~np.isnan(X)
-    n_obs = ok.sum(2)
+def _check_week(x, last, duration_t=None):
+    """Suspicious-diary code for one week, all students: 0 ok, 1 untouched, 2 straight, 3 repeat, 4 fast."""
+    ok = ~np.isnan(x)
+    n_obs = ok.sum(1)
     enough = n_obs >= MIN_ITEMS
-    at50 = (X == 50).sum(2) >= SHARE * np.maximum(n_obs, 1)
-    spread = np.nanmax(np.where(ok, X, -np.inf), axis=2) - np.nanmin(np.where(ok, X, np.inf), axis=2)
-    straight = spread <= 2
-    # repeat of the previous *observed* diary, item by item
-    last = np.full((N, I), np.nan, np.float32)
-    repeat = np.zeros((N, T), bool)
-    for t in range(T):
-        x = X[:, t, :]
-        both = ~np.isnan(x) & ~np.isnan(last)
-        nb = both.sum(1)
-        same = (both & (np.abs(x - last) < 0.5)).sum(1)
-        repeat[:, t] = (nb >= MIN_ITEMS) & (same >= SHARE * np.maximum(nb, 1))
-        last = np.where(np.isnan(x), last, x)
-    code = np.zeros((N, T), np.int8)
-    if duration is not None:
-        fast = duration < SECONDS_PER_ITEM * np.maximum(n_obs, 1)
-        code = np.where(enough & fast, 4, code)
-    code = np.where(enough & repeat, 3, code)
-    code = np.where(enough & straight, 2, code)
-    code = np.where(enough & at50, 1, code)
-    return code > 0, code
+    need = SHARE * np.maximum(n_obs, 1)
+    at50 = (x == 50).sum(1) >= need
+    straight = (np.fmax.reduce(x, axis=1) - np.fmin.reduce(x, axis=1)) <= 2
+    both = ok & ~np.isnan(last)
+    nb = both.sum(1)
+    repeat = (nb >= MIN_ITEMS) & ((np.abs(x - last) < 0.5).sum(1) >= SHARE * np.maximum(nb, 1))
+    code = np.zeros(len(x), np.int8)
+    if duration_t is not None:
+        code[enough & (duration_t < SECONDS_PER_ITEM * np.maximum(n_obs, 1))] = 4
+    code[enough & repeat] = 3
+    code[enough & straight] = 2
+    code[enough & at50] = 1
+    return code
 
 
 def careless_flags(X, pooled_var_d, duration=None):
@@ -50,26 +41,26 @@ def careless_flags(X, pooled_var_d, duration=None):
 
     pooled_var_d: (T, I) cohort variance of week-to-week differences up to each week."""
     N, T, I = X.shape  # noqa: E741 (N students, T weeks, I items)
-    susp, code = diary_checks(X, duration)
-    obs = (~np.isnan(X)).any(2)
     flag = np.zeros((N, T), bool)
     why = np.zeros((N, T), np.int8)
-    hist = np.zeros((N, 3), bool)  # last three observed diaries
+    hist = np.zeros((N, 3), bool)  # were the last three observed diaries suspicious?
     last_code = np.zeros(N, np.int8)
     prev = np.full((N, I), np.nan, np.float32)
-    ssd = np.zeros(N)
-    npair = np.zeros(N)
-    ref = np.zeros(N)
+    ssd = np.zeros(N, np.float32)
+    npair = np.zeros(N, np.int32)
+    ref = np.zeros(N, np.float32)
     for t in range(T):
-        o = obs[:, t]
-        hist = np.where(o[:, None], np.concatenate([hist[:, 1:], susp[:, t, None]], 1), hist)
-        last_code = np.where(o & susp[:, t], code[:, t], last_code)
         x = X[:, t, :]
+        o = ~np.isnan(x).all(1)
+        code = _check_week(x, prev, None if duration is None else duration[:, t])
+        susp = code > 0
+        hist[o] = np.concatenate([hist[o, 1:], susp[o, None]], 1)
+        last_code = np.where(o & susp, code, last_code)
         d2 = (x - prev) ** 2
         okd = ~np.isnan(d2)
         ssd += np.where(okd, d2, 0).sum(1)
         npair += okd.sum(1)
-        ref += np.where(okd, pooled_var_d[t][None, :], 0).sum(1)
+        ref += (okd * pooled_var_d[t].astype(np.float32)).sum(1)
         prev = np.where(np.isnan(x), prev, x)
         low_mssd = (npair >= 3 * MIN_ITEMS) & (ssd < MSSD_RATIO * ref)
         by_diaries = hist.sum(1) >= 2

@@ -6,12 +6,15 @@ alert = on when risk >= TH_ON; once on, it stays on while risk >= TH_OFF (hyster
         mentor gets one alert per episode instead of a flickering one).
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from zicht.analytics import features, weights
 from zicht.analytics.labels import QUALITY_REASONS, item_label
 
-CHUNK = 20000
+CHUNK = 5000
 LOOKBACK = 8  # weeks searched back for the peak when describing a decline
 
 
@@ -84,25 +87,35 @@ def _reason_parts(ex, alert):
     return parts
 
 
-def score_arrays(X, present, duration=None, chunk=CHUNK):
-    """Risk (N, T), alert (N, T) and reason ingredients for a cohort array; causal per week."""
-    stats = cohort_stats(X, chunk)
+def score_arrays(X, present, duration=None, chunk=CHUNK, workers=None):
+    """Risk (N, T), alert (N, T) and reason ingredients for a cohort array; causal per week.
+
+    Students are processed in chunks (bounded memory), on ``workers`` threads (numpy releases
+    the GIL); the result does not depend on the chunk size or the number of threads."""
+    workers = workers or min(2, os.cpu_count() or 1)
     N, T, _ = X.shape
-    risk = np.zeros((N, T), np.float32)
-    alert = np.zeros((N, T), bool)
-    parts = None
-    for a in range(0, N, chunk):
-        sl = slice(a, a + chunk)
-        dur = None if duration is None else duration[sl]
-        F, ex = features.compute(X[sl], present[sl], stats, dur)
-        r = risk_from_features(F)
-        al = alert_rule(r, present[sl])
-        risk[sl], alert[sl] = r, al
-        p = _reason_parts(ex, al)
-        if parts is None:
-            parts = {k: np.empty((N, T), v.dtype) for k, v in p.items()}
-        for k, v in p.items():
-            parts[k][sl] = v
+    starts = range(0, N, chunk)
+    with ThreadPoolExecutor(workers) as pool:
+        sums = None
+        for part in pool.map(lambda a: features.cohort_sums(X[a : a + chunk]), starts):
+            sums = features.add_sums(sums, part)
+        stats = features.cohort_stats(sums)
+        risk = np.zeros((N, T), np.float32)
+        alert = np.zeros((N, T), bool)
+        parts = {}
+
+        def one(a):
+            sl = slice(a, a + chunk)
+            dur = None if duration is None else duration[sl]
+            F, ex = features.compute(X[sl], present[sl], stats, dur)
+            r = risk_from_features(F)
+            al = alert_rule(r, present[sl])
+            return sl, r, al, _reason_parts(ex, al)
+
+        for sl, r, al, p in pool.map(one, starts):
+            risk[sl], alert[sl] = r, al
+            for k, v in p.items():
+                parts.setdefault(k, np.empty((N, T), v.dtype))[sl] = v
     return risk, alert, parts
 
 
