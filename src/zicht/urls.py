@@ -6,6 +6,7 @@ from zicht.core import views as core_views
 
 urlpatterns = [
     path("", include("zicht.responses.urls")),
+    path("", include("zicht.messaging.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", core_views.staff_home, name="staff-home"),
