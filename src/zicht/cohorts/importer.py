@@ -264,8 +264,8 @@ def import_records(data, filename, *, owner, user, name, dry_run=False, now=None
     result = ImportResult(dry_run=dry_run)
     try:
         header, rows = read_table(data, filename)
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as error:
-        result.errors.append(RowError(1, "-", f"bestand niet leesbaar: {error}"))
+    except Exception as error:  # noqa: BLE001 - any unreadable upload is one clear error, never a crash
+        result.errors.append(RowError(1, "-", f"bestand niet leesbaar ({type(error).__name__})"))
         return result
     if not header:
         result.errors.append(RowError(1, "-", "leeg bestand"))

@@ -189,16 +189,22 @@ def generate(seed=2026):
                 main_levels.append(level)
             records.append(row)
             cohort_first_day = date(c, 8, 1)
+            used = {(row["programme"], start)}
             for _ in range(extra[(i, c)]):
-                side_level = _pick_level(rng)
-                side_start = cohort_first_day + timedelta(
-                    days=rng.randint(0, (start - cohort_first_day).days)
-                )
+                while True:  # at most one registration per programme and day
+                    side_level = _pick_level(rng)
+                    side_programme = rng.choice(PROGRAMMES[side_level])
+                    side_start = cohort_first_day + timedelta(
+                        days=rng.randint(0, (start - cohort_first_day).days)
+                    )
+                    if (side_programme, side_start) not in used:
+                        used.add((side_programme, side_start))
+                        break
                 first_start[i] = min(first_start[i], side_start)
                 records.append(
                     {
                         **row,
-                        "programme": rng.choice(PROGRAMMES[side_level]),
+                        "programme": side_programme,
                         "level": side_level,
                         "start_date": side_start,
                         "end_date": side_start + timedelta(days=rng.randint(1, 60)),
