@@ -34,7 +34,11 @@ def make_student(team, mentor):
     def make(first_name="Student", mentor=mentor, phone=None, email="", **extra):
         n = next(counter)
         person = Student.objects.create(
-            team=team, external_id=f"S{n}", first_name=first_name, phone=phone or f"+316{n:08d}", email=email,
+            team=team,
+            external_id=f"S{n}",
+            first_name=first_name,
+            phone=phone or f"+316{n:08d}",
+            email=email,
             **extra,
         )
         if mentor is not None:

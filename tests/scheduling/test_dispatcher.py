@@ -30,8 +30,9 @@ def enrol(*people, now=None):
         protocol_services.enrol_student(person, START, now=now or at("2026-09-01", 9))
 
 
-def sent_to(person, kind=Invitation.INVITATION, channel=Delivery.SMS, moment=at(THU, 12)):
+def sent_to(person, kind=Invitation.INVITATION, channel=Delivery.SMS, moment=None):
     """Deliveries that went out (or failed) to a person for the Thursday diary (or another moment)."""
+    moment = moment or at(THU, 12)
     return list(
         Delivery.objects.filter(
             invitation__person=person, invitation__kind=kind, channel=channel, invitation__moment=moment
@@ -59,7 +60,9 @@ def test_enrolment_plans_every_window_once(protocols, make_student, mentor):
     assert Subscription.objects.filter(person=mentor).count() == 2
 
 
-def test_thursday_noon_each_student_one_sms_and_the_mentor_one_bundled_message(protocols, make_student, mentor):
+def test_thursday_noon_each_student_one_sms_and_the_mentor_one_bundled_message(
+    protocols, make_student, mentor
+):
     students = [make_student(name) for name in ("Sanne", "Mo", "Lotte")]
     enrol(*students)
     dispatcher.run_once(now=at("2026-09-09", 17, 45))  # pre-measurements
@@ -90,7 +93,9 @@ def test_reminder_only_for_what_is_still_open_and_the_mentor_list_shrinks(protoc
     enrol(sanne, mo, lotte)
     dispatcher.run_once(now=at(THU, 12))
     dispatcher.run_once(now=at(THU, 12, 1))  # plans the reminders for 20:00
-    planned = Invitation.objects.filter(kind=Invitation.REMINDER, status=Invitation.PLANNED, moment=at(THU, 12))
+    planned = Invitation.objects.filter(
+        kind=Invitation.REMINDER, status=Invitation.PLANNED, moment=at(THU, 12)
+    )
     assert planned.count() == 4  # three students and one bundle for the mentor
 
     complete(diary(sanne), at(THU, 14))
@@ -106,7 +111,9 @@ def test_reminder_only_for_what_is_still_open_and_the_mentor_list_shrinks(protoc
     assert len(sent_to(lotte, Invitation.REMINDER)) == 1
     mentor_mail = sent_to(mentor, Invitation.REMINDER, Delivery.EMAIL)
     assert len(mentor_mail) == 1
-    assert "Mo" in mentor_mail[0].body and "Lotte" in mentor_mail[0].body and "Sanne" not in mentor_mail[0].body
+    assert (
+        "Mo" in mentor_mail[0].body and "Lotte" in mentor_mail[0].body and "Sanne" not in mentor_mail[0].body
+    )
     # Never a second reminder, and nothing after the close.
     for moment in (at(THU, 22), at(FRI, 12), at(FRI, 18), at("2026-09-12", 9)):
         dispatcher.run_once(now=moment)
@@ -188,7 +195,14 @@ def test_provider_500s_are_retried_with_backoff_and_sent_exactly_once(protocols,
     sms = Delivery.objects.get(invitation__person=student, invitation__moment=at(THU, 12))
     assert sms.status == Delivery.QUEUED and sms.attempts == 1 and sms.error_code == "provider_error"
     assert sms.next_attempt_at == at(THU, 12, 1)  # retry_delay(1) = 1 minute
-    dispatcher.run_once(now=at(THU, 12, 0, ) + timedelta(seconds=30))
+    dispatcher.run_once(
+        now=at(
+            THU,
+            12,
+            0,
+        )
+        + timedelta(seconds=30)
+    )
     assert Delivery.objects.get(pk=sms.pk).status == Delivery.QUEUED  # not due yet
     dispatcher.run_once(now=at(THU, 12, 1))
     sms.refresh_from_db()
@@ -215,7 +229,9 @@ def test_a_rejected_number_fails_is_flagged_and_not_tried_again(protocols, make_
     assert diary_invitation.status == Invitation.FAILED and "no usable" in diary_invitation.note
 
 
-def test_crash_after_the_provider_accepted_resends_with_the_same_key(protocols, make_student, provider, monkeypatch):
+def test_crash_after_the_provider_accepted_resends_with_the_same_key(
+    protocols, make_student, provider, monkeypatch
+):
     """Simulate kill -9 between the provider's answer and our 'sent' mark: the retry is deduplicated."""
     from zicht.messaging import channels
 
@@ -250,7 +266,9 @@ def post_signed(client, path, payload, secret="hook-secret"):
 
     body = json.dumps(payload).encode()
     return client.post(
-        path, data=body, content_type="application/json",
+        path,
+        data=body,
+        content_type="application/json",
         headers={"X-Zicht-Signature": sign_webhook(body, secret, int(time.time()))},
     )
 
@@ -260,7 +278,13 @@ def test_reply_stop_means_no_further_messages(protocols, make_student, provider,
     enrol(student)
     dispatcher.run_once(now=at("2026-09-09", 17, 45))
     assert len(provider.messages) == 1
-    inbound = {"id": "mo-1", "from": student.phone.lstrip("+"), "to": "zicht", "text": "Stop", "received_at": "x"}
+    inbound = {
+        "id": "mo-1",
+        "from": student.phone.lstrip("+"),
+        "to": "zicht",
+        "text": "Stop",
+        "received_at": "x",
+    }
     assert post_signed(client, "/hooks/sms/inbound/", inbound, secret="wrong").status_code == 403
     response = post_signed(client, "/hooks/sms/inbound/", inbound)
     assert response.status_code == 200 and response.json() == {"result": "opted_out"}

@@ -32,7 +32,9 @@ def enrolled(make_student, name="Sanne", **extra):
 
 
 def sms_moments(person, kind=Invitation.INVITATION):
-    deliveries = Delivery.objects.filter(invitation__person=person, invitation__kind=kind, channel=Delivery.SMS)
+    deliveries = Delivery.objects.filter(
+        invitation__person=person, invitation__kind=kind, channel=Delivery.SMS
+    )
     return sorted(d.invitation.moment for d in deliveries.exclude(status=Delivery.QUEUED))
 
 
@@ -82,7 +84,9 @@ def test_stop_cancels_future_windows_and_the_pending_invitation(protocols, make_
     protocol_services.stop(sub, now=at("2026-09-17", 11), reason="wil niet meer")
     pending.refresh_from_db()
     assert pending.status == Invitation.CANCELLED
-    assert not Window.objects.filter(subscription=sub, state=Window.PLANNED, opens_at__gt=at("2026-09-17", 11))
+    assert not Window.objects.filter(
+        subscription=sub, state=Window.PLANNED, opens_at__gt=at("2026-09-17", 11)
+    )
     run_weeks("2026-09-17", "2026-09-24")
     assert at("2026-09-17", 12) not in sms_moments(student)
     sub.refresh_from_db()
@@ -98,7 +102,9 @@ def test_completing_the_post_measurement_ends_the_subscription(protocols, make_s
     assert sub.state == Subscription.STOPPED and "stop measurement" in sub.stop_reason
 
 
-def test_change_of_mentor_moves_the_diary_and_the_name_from_the_next_week(protocols, make_student, mentor, team):
+def test_change_of_mentor_moves_the_diary_and_the_name_from_the_next_week(
+    protocols, make_student, mentor, team
+):
     from zicht.people.models import Mentor
     from zicht.questionnaires.variables import variables_for
 
@@ -144,7 +150,9 @@ def test_sent_bodies_do_not_keep_the_personal_link(protocols, make_student):
     assert AccessLink.objects.filter(person=student).count() >= 1  # only hashes are kept
 
 
-def test_rewards_streak_and_payout(protocols, make_student, client, coordinator, other_mentor, messaging_urls):
+def test_rewards_streak_and_payout(
+    protocols, make_student, client, coordinator, other_mentor, messaging_urls
+):
     student, sub = enrolled(make_student, mentor=None)
     diaries = {w.occasion: w for w in Window.objects.filter(subscription=sub, measurement="diary")}
     for occasion in (1, 2, 3, 5):
@@ -163,7 +171,10 @@ def test_rewards_streak_and_payout(protocols, make_student, client, coordinator,
     assert rows[1].endswith(",3,700,900")
     assert client.get("/staff/messages/payout.csv", {"from": "2026-09-27", "to": "x"}).status_code == 400
     client.force_login(other_mentor.user)
-    assert client.get("/staff/messages/payout.csv", {"from": "2026-09-07", "to": "2026-09-27"}).status_code == 403
+    assert (
+        client.get("/staff/messages/payout.csv", {"from": "2026-09-07", "to": "2026-09-27"}).status_code
+        == 403
+    )
 
 
 def test_coordinator_sees_failures_and_misses_an_outsider_sees_nothing(
@@ -174,8 +185,9 @@ def test_coordinator_sees_failures_and_misses_an_outsider_sees_nothing(
     student, _ = enrolled(make_student, mentor=None)
     dispatcher.run_once(now=at("2026-09-12", 10))  # first pass after the first diary closed
     delivery = Delivery.objects.filter(invitation__person=student).first()
-    ContactProblem.objects.create(person=student, channel="sms", address=student.phone, reason="nummer bestaat niet",
-                                  delivery=delivery)
+    ContactProblem.objects.create(
+        person=student, channel="sms", address=student.phone, reason="nummer bestaat niet", delivery=delivery
+    )
     url = f"/staff/messages/person/{student.pk}/"
     assert client.get(url).status_code == 302  # login first
     client.force_login(coordinator)

@@ -45,7 +45,9 @@ def test_every_diary_opens_thursday_noon_wall_clock_and_stays_open_30_real_hours
         (date(2026, 10, 12), date(2026, 10, 29), timedelta(hours=2), timedelta(hours=1)),
     ],
 )
-def test_the_thursday_after_a_dst_change_still_opens_at_noon(start, dst_thursday, offset_before, offset_after):
+def test_the_thursday_after_a_dst_change_still_opens_at_noon(
+    start, dst_thursday, offset_before, offset_after
+):
     windows = diaries(schedule.compute(STUDENT, start, 4))
     by_day = {local(w.opens_at).date(): w for w in windows}
     before, after = by_day[dst_thursday - timedelta(days=7)], by_day[dst_thursday]
@@ -68,9 +70,13 @@ def test_pre_first_post_last_and_nothing_after_the_stop_measurement(start, weeks
     assert post[0].stop
     assert all(w.opens_at <= post[0].opens_at for w in windows)
     assert local(post[0].opens_at).strftime("%a %H:%M") == "Fri 12:00"
-    end = schedule.local_to_utc(datetime.combine(schedule.default_ends_on(start, weeks) + timedelta(days=1), time(0)), AMS)
+    end = schedule.local_to_utc(
+        datetime.combine(schedule.default_ends_on(start, weeks) + timedelta(days=1), time(0)), AMS
+    )
     assert local(end).strftime("%a %H:%M") == "Mon 00:00"
-    assert post[0].opens_at == schedule.local_to_utc(local(end).replace(tzinfo=None) - timedelta(days=2, hours=12), AMS)
+    assert post[0].opens_at == schedule.local_to_utc(
+        local(end).replace(tzinfo=None) - timedelta(days=2, hours=12), AMS
+    )
     assert all(w.closes_at <= end for w in windows)
     assert len(diaries(windows)) == weeks
 
@@ -86,7 +92,9 @@ def test_holidays_and_non_invite_weeks_are_skipped(start, holiday_week, length, 
     anchor = schedule.anchor_of(start)
     holiday_start = anchor + timedelta(days=7 * (holiday_week - 1))
     holiday_end = holiday_start + timedelta(days=length - 1)
-    definition = dict(STUDENT, skip_weeks=sorted(skip), holidays=[{"from": str(holiday_start), "to": str(holiday_end)}])
+    definition = dict(
+        STUDENT, skip_weeks=sorted(skip), holidays=[{"from": str(holiday_start), "to": str(holiday_end)}]
+    )
     windows = schedule.compute(definition, start)
     opened = {local(w.opens_at).date() for w in diaries(windows)}
     for w in diaries(windows):
@@ -95,7 +103,8 @@ def test_holidays_and_non_invite_weeks_are_skipped(start, holiday_week, length, 
     expected = [
         week
         for week in range(1, 36)
-        if week not in skip and not holiday_start <= anchor + timedelta(days=7 * (week - 1) + 3) <= holiday_end
+        if week not in skip
+        and not holiday_start <= anchor + timedelta(days=7 * (week - 1) + 3) <= holiday_end
     ]
     assert sorted(w.occasion for w in diaries(windows)) == expected
     assert len(opened) == len(expected)
@@ -126,8 +135,14 @@ def test_every_shipped_protocol_schedules_35_weeks(key):
     assert all(w.opens_at < w.closes_at for w in windows)
     questionnaires = {w.questionnaire for w in windows}
     allowed = {
-        "student_diary", "student_diary_control", "mentor_diary", "student_pre", "student_post",
-        "student_post_control", "mentor_pre", "mentor_post",
+        "student_diary",
+        "student_diary_control",
+        "mentor_diary",
+        "student_pre",
+        "student_post",
+        "student_post_control",
+        "mentor_pre",
+        "mentor_post",
     }
     assert questionnaires <= allowed
     if key in ("student", "student_control", "mentor_diary"):
@@ -138,9 +153,40 @@ def test_every_shipped_protocol_schedules_35_weeks(key):
     "definition, message",
     [
         ({"measurements": []}, "no measurements"),
-        ({"measurements": [{"key": "x", "questionnaire": "q", "kind": "weekly", "at": {"weekday": "thu"}}]}, "time"),
-        ({"measurements": [{"key": "x", "questionnaire": "q", "kind": "daily", "at": {"weekday": "thu", "time": "12:00"}}]}, "kind"),
-        ({"measurements": [{"key": "x", "questionnaire": "q", "open_for": "30 hours", "at": {"weekday": "thu", "time": "12:00"}}]}, "duration"),
+        (
+            {
+                "measurements": [
+                    {"key": "x", "questionnaire": "q", "kind": "weekly", "at": {"weekday": "thu"}}
+                ]
+            },
+            "time",
+        ),
+        (
+            {
+                "measurements": [
+                    {
+                        "key": "x",
+                        "questionnaire": "q",
+                        "kind": "daily",
+                        "at": {"weekday": "thu", "time": "12:00"},
+                    }
+                ]
+            },
+            "kind",
+        ),
+        (
+            {
+                "measurements": [
+                    {
+                        "key": "x",
+                        "questionnaire": "q",
+                        "open_for": "30 hours",
+                        "at": {"weekday": "thu", "time": "12:00"},
+                    }
+                ]
+            },
+            "duration",
+        ),
     ],
 )
 def test_a_broken_definition_is_refused_with_a_reason(definition, message):

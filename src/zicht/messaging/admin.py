@@ -17,7 +17,16 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     date_hierarchy = "moment"
     search_fields = ["person__first_name", "person__last_name", "person__external_id"]
-    readonly_fields = ["person", "kind", "moment", "due_at", "claimed_until", "sent_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "person",
+        "kind",
+        "moment",
+        "due_at",
+        "claimed_until",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [DeliveryInline]
 
 

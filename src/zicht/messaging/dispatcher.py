@@ -49,11 +49,11 @@ def _clock(now):
     return (lambda: now) if now is not None else clock.now
 
 
-def run_once(now=None, batch=100, max_seconds=None, send_threads=1):
+def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE):
     """One pass of the dispatcher; returns counts of what happened. Safe to run concurrently.
 
     ``now`` freezes the clock for the whole pass (tests); ``send_threads`` > 1 talks to the
-    providers in parallel within a batch.
+    providers in parallel within a batch; ``lease`` is how long this worker's claims stay its own.
     """
     get_now = _clock(now)
     started = time.monotonic()
@@ -70,14 +70,14 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1):
     pool = ThreadPoolExecutor(send_threads, thread_name_prefix="zicht-send") if send_threads > 1 else None
     try:
         while in_time():
-            claimed = claim_invitations(get_now(), batch)
+            claimed = claim_invitations(get_now(), batch, lease)
             if not claimed:
                 break
-            outcomes, deliveries = prepare_batch(claimed, get_now())
+            outcomes, deliveries = prepare_batch(claimed, get_now(), lease)
             stats.update({f"invitation_{k}": v for k, v in outcomes.items()})
             stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=False))
         while in_time():
-            claimed = claim_deliveries(get_now(), batch)
+            claimed = claim_deliveries(get_now(), batch, lease)
             if not claimed:
                 break
             deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("invitation"))
@@ -107,30 +107,33 @@ def _send_all(deliveries, get_now, pool, threads, *, check_windows):
 
 # --- claiming -----------------------------------------------------------------------------------
 
+
 def _skip_locked():
     return connection.features.has_select_for_update_skip_locked
 
 
-def claim_invitations(now, batch):
+def claim_invitations(now, batch, lease=LEASE):
     """Claim up to ``batch`` due invitations for this worker; returns their ids."""
     claimable = [
         Q(status=Invitation.PLANNED, due_at__lte=now),
         Q(status=Invitation.SENDING, claimed_until__isnull=False, claimed_until__lt=now),  # a dead worker's
     ]
-    return _claim(Invitation, claimable, "due_at", now, batch, {"status": Invitation.SENDING, "updated_at": now})
+    return _claim(
+        Invitation, claimable, "due_at", now, batch, {"status": Invitation.SENDING, "updated_at": now}, lease
+    )
 
 
-def claim_deliveries(now, batch):
+def claim_deliveries(now, batch, lease=LEASE):
     """Claim deliveries waiting for a (re)try; the attempt counter goes up with the claim."""
     claimable = [
         Q(status=Delivery.QUEUED, next_attempt_at__lte=now, claimed_until__isnull=True),
         Q(status=Delivery.QUEUED, next_attempt_at__lte=now, claimed_until__lt=now),
     ]
-    return _claim(Delivery, claimable, "next_attempt_at", now, batch, {"attempts": F("attempts") + 1})
+    return _claim(Delivery, claimable, "next_attempt_at", now, batch, {"attempts": F("attempts") + 1}, lease)
 
 
-def _claim(model, claimable, order, now, batch, changes):
-    changes = {**changes, "claimed_until": now + LEASE}
+def _claim(model, claimable, order, now, batch, changes, lease):
+    changes = {**changes, "claimed_until": now + lease}
     claimed = []
     for condition in claimable:
         room = batch - len(claimed)
@@ -163,11 +166,14 @@ def release_claims(now):
     a = Invitation.objects.filter(status=Invitation.SENDING, claimed_until__isnull=False).update(
         claimed_until=expired
     )
-    b = Delivery.objects.filter(status=Delivery.QUEUED, claimed_until__isnull=False).update(claimed_until=None)
+    b = Delivery.objects.filter(status=Delivery.QUEUED, claimed_until__isnull=False).update(
+        claimed_until=None
+    )
     return a + b
 
 
 # --- preparing ----------------------------------------------------------------------------------
+
 
 def opted_out(person):
     phone_q = Q(phone=person.phone) if person.phone else Q(pk__in=[])
@@ -212,15 +218,19 @@ class _Batch:
         )
         self.closed = set(
             InvitationWindow.objects.filter(
-                invitation_id__in=ids, window__state__in=[Window.PLANNED, Window.MISSED], window__closes_at__lte=now
+                invitation_id__in=ids,
+                window__state__in=[Window.PLANNED, Window.MISSED],
+                window__closes_at__lte=now,
             ).values_list("invitation_id", flat=True)
         )
         people = [i.person for i in self.invitations]
         phones = [p.phone for p in people if p.phone]
         self.opted_people, self.opted_phones = set(), set()
-        for person_id, phone in OptOut.objects.filter(revoked_at__isnull=True).filter(
-            Q(person__in=people) | Q(phone__in=phones)
-        ).values_list("person_id", "phone"):
+        for person_id, phone in (
+            OptOut.objects.filter(revoked_at__isnull=True)
+            .filter(Q(person__in=people) | Q(phone__in=phones))
+            .values_list("person_id", "phone")
+        ):
             if person_id:
                 self.opted_people.add(person_id)
             else:
@@ -233,7 +243,11 @@ class _Batch:
 
     def targets(self, person):
         found = []
-        if person.phone and person.phone not in self.opted_phones and (person.pk, "sms", person.phone) not in self.blocked:
+        if (
+            person.phone
+            and person.phone not in self.opted_phones
+            and (person.pk, "sms", person.phone) not in self.blocked
+        ):
             found.append((Delivery.SMS, person.phone))
         if person.email and (person.pk, "email", person.email) not in self.blocked:
             found.append((Delivery.EMAIL, person.email))
@@ -251,7 +265,9 @@ class _Batch:
             if invitation.pk in self.closed:
                 return ("finish", Invitation.MISSED, "window closed before it could be sent")
             return ("finish", Invitation.CANCELLED, "nothing left to fill in")
-        if person.pk in self.opted_people or (person.phone and person.phone in self.opted_phones and not person.email):
+        if person.pk in self.opted_people or (
+            person.phone and person.phone in self.opted_phones and not person.email
+        ):
             return ("finish", Invitation.CANCELLED, "opted out")
         later = _quiet_deferral(invitation, windows, now)
         if later is not None:
@@ -269,7 +285,9 @@ def _quiet_deferral(invitation, windows, now):
         return None
     first = windows[0]
     definition = first.subscription.protocol.definition if first.subscription else {}
-    zone = protocol_services.zone_of(first.subscription.protocol) if first.subscription else clock.local_zone()
+    zone = (
+        protocol_services.zone_of(first.subscription.protocol) if first.subscription else clock.local_zone()
+    )
     until = schedule.quiet_until(now, zone, schedule.quiet_hours(definition))
     if until is None:
         return None
@@ -277,7 +295,7 @@ def _quiet_deferral(invitation, windows, now):
     return until if until + planner.REMINDER_MARGIN < closes else None
 
 
-def prepare_batch(ids, now):
+def prepare_batch(ids, now, lease=LEASE):
     """Decide what each claimed invitation still needs, and write its deliveries.
 
     Returns (Counter of outcomes, Delivery objects to send now). Links and deliveries are
@@ -295,8 +313,13 @@ def prepare_batch(ids, now):
             _finish(invitation, decision[1], decision[2], now)
             outcomes[decision[1]] += 1
         elif decision[0] == "defer":
-            Invitation.objects.filter(pk=invitation.pk, status=Invitation.SENDING, claimed_until=invitation.claimed_until).update(
-                status=Invitation.PLANNED, due_at=decision[1], claimed_until=None, updated_at=now,
+            Invitation.objects.filter(
+                pk=invitation.pk, status=Invitation.SENDING, claimed_until=invitation.claimed_until
+            ).update(
+                status=Invitation.PLANNED,
+                due_at=decision[1],
+                claimed_until=None,
+                updated_at=now,
                 note="late; waits for the end of the quiet hours",
             )
             outcomes["deferred"] += 1
@@ -316,11 +339,15 @@ def prepare_batch(ids, now):
                     email = channel == Delivery.EMAIL
                     deliveries.append(
                         Delivery(
-                            invitation=invitation, channel=channel, to=address,
+                            invitation=invitation,
+                            channel=channel,
+                            to=address,
                             subject=message.email_subject if email else "",
                             body=message.email_text if email else message.sms,
-                            next_attempt_at=now, created_at=now, attempts=1,
-                            claimed_until=now + LEASE,  # ours: sent right after this commit
+                            next_attempt_at=now,
+                            created_at=now,
+                            attempts=1,
+                            claimed_until=now + lease,  # ours: sent right after this commit
                         )
                     )
             Delivery.objects.bulk_create(deliveries)
@@ -328,7 +355,9 @@ def prepare_batch(ids, now):
             fenced = Q()
             for invitation, _, _ in to_send:
                 fenced |= Q(pk=invitation.pk, claimed_until=invitation.claimed_until)
-            done = Invitation.objects.filter(fenced, status=Invitation.SENDING).update(claimed_until=None, updated_at=now)
+            done = Invitation.objects.filter(fenced, status=Invitation.SENDING).update(
+                claimed_until=None, updated_at=now
+            )
             if done != len(to_send):
                 raise IntegrityError("a claim was lost")
     except IntegrityError:
@@ -339,7 +368,7 @@ def prepare_batch(ids, now):
         log.warning("a claim in this batch was lost; preparing one by one")
         deliveries = []
         for invitation, _, _ in to_send:
-            more, sent = prepare_batch([invitation.pk], now)
+            more, sent = prepare_batch([invitation.pk], now, lease)
             outcomes.update(more)
             deliveries += sent
         return outcomes, deliveries
@@ -359,6 +388,7 @@ def _finish(invitation, status, note, now):
 
 
 # --- sending ------------------------------------------------------------------------------------
+
 
 def _redact(body):
     if getattr(settings, "ZICHT_DEV_PAGES", False):
@@ -398,8 +428,13 @@ def send(delivery, now, *, check_windows=True):
         return "retry"
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.QUEUED).update(
-            status=Delivery.SENT, sent_at=now, claimed_until=None, last_error="", error_code="",
-            provider_id=str(provider_id)[:100], body=_redact(delivery.body),
+            status=Delivery.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error="",
+            error_code="",
+            provider_id=str(provider_id)[:100],
+            body=_redact(delivery.body),
         )
         Invitation.objects.filter(pk=delivery.invitation_id).exclude(status=Invitation.SENT).update(
             status=Invitation.SENT, sent_at=now, note="", claimed_until=None, updated_at=now
@@ -420,8 +455,12 @@ def _retry(delivery, code, message, now):
 def _fail(delivery, code, message, now, *, flag=False):
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).exclude(status=Delivery.FAILED).update(
-            status=Delivery.FAILED, claimed_until=None, last_error=message[:300], error_code=str(code)[:40],
-            status_at=now, body=_redact(delivery.body),
+            status=Delivery.FAILED,
+            claimed_until=None,
+            last_error=message[:300],
+            error_code=str(code)[:40],
+            status_at=now,
+            body=_redact(delivery.body),
         )
         if flag:
             flag_contact(delivery, message, now)
@@ -430,11 +469,16 @@ def _fail(delivery, code, message, now, *, flag=False):
 
 def flag_contact(delivery, reason, now):
     """Remember that this address does not work; the coordinator sees it on the person's page."""
-    person_id = Invitation.objects.filter(pk=delivery.invitation_id).values_list("person_id", flat=True).first()
+    person_id = (
+        Invitation.objects.filter(pk=delivery.invitation_id).values_list("person_id", flat=True).first()
+    )
     try:
         with transaction.atomic():
             ContactProblem.objects.get_or_create(
-                person_id=person_id, channel=delivery.channel, address=delivery.to, resolved_at=None,
+                person_id=person_id,
+                channel=delivery.channel,
+                address=delivery.to,
+                resolved_at=None,
                 defaults={"reason": reason[:300], "delivery": delivery, "created_at": now},
             )
     except IntegrityError:
@@ -446,7 +490,9 @@ def roll_up(invitation_id, now):
     statuses = set(Delivery.objects.filter(invitation_id=invitation_id).values_list("status", flat=True))
     invitation = Invitation.objects.filter(pk=invitation_id)
     if statuses & {Delivery.SENT, Delivery.DELIVERED}:
-        first = Delivery.objects.filter(invitation_id=invitation_id, sent_at__isnull=False).order_by("sent_at")
+        first = Delivery.objects.filter(invitation_id=invitation_id, sent_at__isnull=False).order_by(
+            "sent_at"
+        )
         sent_at = first.values_list("sent_at", flat=True).first() or now
         invitation.exclude(status=Invitation.SENT).update(
             status=Invitation.SENT, sent_at=sent_at, note="", claimed_until=None, updated_at=now
@@ -460,12 +506,13 @@ def roll_up(invitation_id, now):
 
 # --- the worker loop ------------------------------------------------------------------------------
 
-def run_forever(stop_event=None, interval=30.0, batch=100, send_threads=1, on_pass=None):
+
+def run_forever(stop_event=None, interval=30.0, batch=100, send_threads=1, lease=LEASE, on_pass=None):
     """Run passes until ``stop_event`` is set; a pass in progress always finishes (SIGTERM-safe)."""
     stop_event = stop_event or threading.Event()
     while not stop_event.is_set():
         try:
-            stats = run_once(batch=batch, send_threads=send_threads)
+            stats = run_once(batch=batch, send_threads=send_threads, lease=lease)
             if on_pass:
                 on_pass(stats)
         except Exception:  # noqa: BLE001 - a bad pass must not kill the worker; rows stay due

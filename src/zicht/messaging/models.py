@@ -74,7 +74,12 @@ class InvitationWindow(models.Model):
     kind = models.CharField(max_length=12, choices=Invitation.KINDS)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["window", "kind"], name="one_invitation_per_window_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "kind"], name="one_invitation_per_window_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.invitation_id} → window {self.window_id}"
 
 
 def new_reference():
@@ -136,7 +141,9 @@ class OptOut(models.Model):
     STAFF = "staff"
     SOURCES = [(SMS_REPLY, _("SMS reply")), (PAGE, _("opt-out page")), (STAFF, _("staff"))]
 
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="opt_outs")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="opt_outs"
+    )
     phone = models.CharField(max_length=20, blank=True)
     source = models.CharField(max_length=10, choices=SOURCES)
     text = models.CharField(max_length=160, blank=True)

@@ -80,7 +80,10 @@ def close_windows(now, batch=CHUNK):
             .exclude(linked(Invitation.INVITATION))
         )
         missed_invitations += bundle(
-            uninvited, Invitation.INVITATION, now, status=Invitation.MISSED,
+            uninvited,
+            Invitation.INVITATION,
+            now,
+            status=Invitation.MISSED,
             note="window closed before the invitation could be sent (dispatcher not running)",
         )
         missed_windows += Window.objects.filter(pk__in=due, state=Window.PLANNED).update(state=Window.MISSED)
@@ -203,8 +206,14 @@ def _bundle_chunk(groups, kind, now, status, note, due):
         Invitation.objects.bulk_create(
             [
                 Invitation(
-                    person_id=person_id, kind=kind, moment=moment, due_at=due(ws) if due else moment,
-                    status=status, note=note, created_at=now, updated_at=now,
+                    person_id=person_id,
+                    kind=kind,
+                    moment=moment,
+                    due_at=due(ws) if due else moment,
+                    status=status,
+                    note=note,
+                    created_at=now,
+                    updated_at=now,
                 )
                 for (person_id, moment), ws in groups.items()
             ],

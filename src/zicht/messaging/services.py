@@ -23,6 +23,7 @@ CONTROL_PROTOCOLS = {"student_control"}
 
 # --- texts ------------------------------------------------------------------------------------
 
+
 def personal_url(token):
     return f"{settings.SITE_URL}/d/{token}/"
 
@@ -143,10 +144,13 @@ def compose(invitation, person, windows, token, now, facts=None):
 
 # --- cancelling -------------------------------------------------------------------------------
 
+
 def cancel_invitations_for_windows(window_ids, reason, now=None):
     """Planned invitations left with no planned window are cancelled (pause, stop, mentor change)."""
     now = now or clock.now()
-    candidates = Invitation.objects.filter(status=Invitation.PLANNED, links__window_id__in=window_ids).distinct()
+    candidates = Invitation.objects.filter(
+        status=Invitation.PLANNED, links__window_id__in=window_ids
+    ).distinct()
     cancelled = 0
     for invitation in candidates:
         if not invitation.windows.filter(state=Window.PLANNED).exists():
@@ -157,6 +161,7 @@ def cancel_invitations_for_windows(window_ids, reason, now=None):
 
 
 # --- provider webhooks ------------------------------------------------------------------------
+
 
 def record_status(reference, status, now=None):
     """A delivery report from the SMS provider. Returns the Delivery, or None for an unknown reference."""
@@ -173,8 +178,11 @@ def record_status(reference, status, now=None):
             )
         elif status == "failed":
             Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.FAILED, status_at=now, claimed_until=None,
-                last_error="the provider reported the message as undeliverable", error_code="undeliverable",
+                status=Delivery.FAILED,
+                status_at=now,
+                claimed_until=None,
+                last_error="the provider reported the message as undeliverable",
+                error_code="undeliverable",
             )
             flag_contact(delivery, "the provider could not deliver to this number", now)
         else:  # sent / buffered: accepted, on its way
@@ -200,7 +208,9 @@ def handle_inbound(from_e164, text, now=None):
         people = list(Person.objects.filter(phone=from_e164))
         with transaction.atomic():
             if not OptOut.objects.filter(phone=from_e164, person=None, revoked_at=None).exists():
-                OptOut.objects.create(phone=from_e164, source=OptOut.SMS_REPLY, text=text[:160], created_at=now)
+                OptOut.objects.create(
+                    phone=from_e164, source=OptOut.SMS_REPLY, text=text[:160], created_at=now
+                )
             for person in people:
                 opt_out(person, OptOut.SMS_REPLY, now, text=text)
         return "opted_out"
@@ -218,7 +228,9 @@ def opt_out(person, source, now=None, *, text=""):
     existing = OptOut.objects.filter(person=person, revoked_at=None).first()
     if existing:
         return existing
-    return OptOut.objects.create(person=person, phone=person.phone, source=source, text=text[:160], created_at=now)
+    return OptOut.objects.create(
+        person=person, phone=person.phone, source=source, text=text[:160], created_at=now
+    )
 
 
 def opt_in(person, now=None):
@@ -250,6 +262,7 @@ def pause_person(person, weeks, now=None):
 
 # --- rewards ----------------------------------------------------------------------------------
 
+
 def rewards_for(person, now=None):
     """What a student earned: {"total_cents", "streak", "per_window": [{window_id, opens_at, state, cents}]}."""
     windows = list(diary_windows(person))
@@ -272,8 +285,10 @@ def payout_rows(people, starts_on, ends_on):
     start = schedule.local_to_utc(datetime.combine(starts_on, time(0)), zone)
     end = schedule.local_to_utc(datetime.combine(ends_on + timedelta(days=1), time(0)), zone)
     rows = []
-    for person in people.filter(role=Person.STUDENT).select_related("team__organisation").order_by(
-        "team__name", "last_name", "first_name", "pk"
+    for person in (
+        people.filter(role=Person.STUDENT)
+        .select_related("team__organisation")
+        .order_by("team__name", "last_name", "first_name", "pk")
     ):
         earned = rewards_for(person)
         in_period = [w for w in earned["per_window"] if start <= w["opens_at"] < end]
@@ -296,8 +311,15 @@ def payout_rows(people, starts_on, ends_on):
 
 
 PAYOUT_COLUMNS = [
-    "school_number", "first_name", "last_name", "team", "period_from", "period_to",
-    "diaries_completed", "cents_period", "cents_total",
+    "school_number",
+    "first_name",
+    "last_name",
+    "team",
+    "period_from",
+    "period_to",
+    "diaries_completed",
+    "cents_period",
+    "cents_total",
 ]
 
 
@@ -311,6 +333,7 @@ def payout_csv(people, starts_on, ends_on):
 
 
 # --- read model for the coordinator -------------------------------------------------------------
+
 
 def person_messages(person, limit=200):
     """Everything message-related about one person, newest first, for the coordinator page."""
@@ -330,7 +353,9 @@ def person_messages(person, limit=200):
         "missed_windows": missed_windows,
         "problems": list(ContactProblem.objects.filter(person=person).order_by("-created_at")),
         "opt_outs": list(
-            OptOut.objects.filter(Q(person=person) | (Q(phone=person.phone) & ~Q(phone=""))).order_by("-created_at")
+            OptOut.objects.filter(Q(person=person) | (Q(phone=person.phone) & ~Q(phone=""))).order_by(
+                "-created_at"
+            )
         ),
         "opted_out": is_opted_out(person),
         "rewards": earned,

@@ -26,8 +26,9 @@ def _error(status, code, nl, en):
 def _signed_json(request):
     """(data, None) for a correctly signed JSON webhook, else (None, an error response)."""
     if not channels.verify_webhook(request.body, request.headers.get("X-Zicht-Signature")):
-        return None, _error(403, "bad_signature", "Handtekening ontbreekt of klopt niet.",
-                            "Missing or wrong signature.")
+        return None, _error(
+            403, "bad_signature", "Handtekening ontbreekt of klopt niet.", "Missing or wrong signature."
+        )
     try:
         return json.loads(request.body), None
     except ValueError:
@@ -90,8 +91,15 @@ def opt_out_page(request, token):
             services.opt_in(person)
             done = "started"
         else:
-            return _page(request, "messaging/opt_out.html", language, status=400,
-                         person=person, error=True, opted_out=services.is_opted_out(person))
+            return _page(
+                request,
+                "messaging/opt_out.html",
+                language,
+                status=400,
+                person=person,
+                error=True,
+                opted_out=services.is_opted_out(person),
+            )
     context = {"person": person, "done": done, "opted_out": services.is_opted_out(person)}
     if done == "paused":
         context["until"] = until
@@ -116,7 +124,9 @@ def person_messages(request, person_id):
     person = get_object_or_404(Person.objects.select_related("team__organisation"), pk=person_id)
     if not permissions.can_view_person(request.user, person):
         raise PermissionDenied
-    return render(request, "messaging/person_messages.html", {"person": person, **services.person_messages(person)})
+    return render(
+        request, "messaging/person_messages.html", {"person": person, **services.person_messages(person)}
+    )
 
 
 def _payout_scope(request):
@@ -153,12 +163,11 @@ def payout_download(request):
     if period is None:
         return HttpResponse(
             "Geef een periode op: ?from=JJJJ-MM-DD&to=JJJJ-MM-DD / Give a period: ?from=YYYY-MM-DD&to=YYYY-MM-DD",
-            status=400, content_type="text/plain; charset=utf-8",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     start, end = period
     people = Person.objects.filter(team__in=teams)
     response = HttpResponse(services.payout_csv(people, start, end), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="zicht-beloningen-{start}-{end}.csv"'
     return response
-
-

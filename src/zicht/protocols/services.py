@@ -42,7 +42,9 @@ def sync_protocols(keys=None):
         name = definition.get("name", key)
         if isinstance(name, dict):
             name = name.get("nl") or next(iter(name.values()))
-        protocol, _ = Protocol.objects.update_or_create(key=key, defaults={"name": name, "definition": definition})
+        protocol, _ = Protocol.objects.update_or_create(
+            key=key, defaults={"name": name, "definition": definition}
+        )
         protocols.append(protocol)
     return protocols
 
@@ -185,7 +187,9 @@ def enrol_student(student, starts_on, *, control=False, now=None):
             mentor, MENTOR_DIARY, starts_on, about=student, ends_on=own.ends_on, now=now
         )
         prepost = get_protocol(MENTOR_PREPOST)
-        existing = Subscription.objects.filter(person=mentor, protocol=prepost).exclude(state=Subscription.STOPPED)
+        existing = Subscription.objects.filter(person=mentor, protocol=prepost).exclude(
+            state=Subscription.STOPPED
+        )
         result["mentor_prepost"] = existing.first() or enrol(mentor, prepost, starts_on, now=now)
     return result
 
@@ -216,7 +220,9 @@ def pause(subscription, until, now=None):
         subscription.paused_until = until
         subscription.save(update_fields=["state", "paused_until"])
         back = local_midnight(until, zone_of(subscription.protocol))
-        cancelled = _cancel_windows(subscription.windows.filter(opens_at__gte=now, opens_at__lt=back), "paused", now)
+        cancelled = _cancel_windows(
+            subscription.windows.filter(opens_at__gte=now, opens_at__lt=back), "paused", now
+        )
         _event(subscription, SubscriptionEvent.PAUSED, now, until=str(until), cancelled=cancelled)
     return cancelled
 
@@ -229,7 +235,9 @@ def resume(subscription, now=None):
     with transaction.atomic():
         paused = subscription.windows.filter(state=Window.CANCELLED, opens_at__gt=now)
         if subscription.paused_until:
-            paused = paused.filter(opens_at__lt=local_midnight(subscription.paused_until, zone_of(subscription.protocol)))
+            paused = paused.filter(
+                opens_at__lt=local_midnight(subscription.paused_until, zone_of(subscription.protocol))
+            )
         restored = paused.update(state=Window.PLANNED)
         subscription.state = Subscription.ACTIVE
         subscription.paused_until = None
@@ -247,8 +255,10 @@ def stop(subscription, now=None, reason=""):
     """
     now = now or clock.now()
     with transaction.atomic():
-        updated = Subscription.objects.filter(pk=subscription.pk).exclude(state=Subscription.STOPPED).update(
-            state=Subscription.STOPPED, stopped_at=now, stop_reason=reason[:200], paused_until=None
+        updated = (
+            Subscription.objects.filter(pk=subscription.pk)
+            .exclude(state=Subscription.STOPPED)
+            .update(state=Subscription.STOPPED, stopped_at=now, stop_reason=reason[:200], paused_until=None)
         )
         subscription.refresh_from_db()
         if not updated:
@@ -268,7 +278,9 @@ def change_mentor(student, new_mentor, on, *, now=None):
     """
     now = now or clock.now()
     with transaction.atomic():
-        old_link = MentorLink.objects.select_for_update().filter(student=student, ends_on__isnull=True).first()
+        old_link = (
+            MentorLink.objects.select_for_update().filter(student=student, ends_on__isnull=True).first()
+        )
         if old_link and old_link.mentor_id == new_mentor.pk:
             return old_link
         if old_link:
@@ -307,7 +319,13 @@ def _take_over_diary(mentor, student, diary, template, cutoff, now):
     ).first()
     if existing is None:
         sub = enrol(
-            mentor, diary, template.starts_on, about=student, ends_on=template.ends_on, not_before=cutoff, now=now
+            mentor,
+            diary,
+            template.starts_on,
+            about=student,
+            ends_on=template.ends_on,
+            not_before=cutoff,
+            now=now,
         )
     else:
         existing.state = Subscription.ACTIVE
@@ -316,7 +334,9 @@ def _take_over_diary(mentor, student, diary, template, cutoff, now):
         existing.ends_on = template.ends_on
         existing.not_before = cutoff
         existing.save(update_fields=["state", "stopped_at", "stop_reason", "ends_on", "not_before"])
-        existing.windows.filter(state=Window.CANCELLED, opens_at__gte=max(cutoff, now)).update(state=Window.PLANNED)
+        existing.windows.filter(state=Window.CANCELLED, opens_at__gte=max(cutoff, now)).update(
+            state=Window.PLANNED
+        )
         plan_windows(existing, now)
         sub = existing
     _event(sub, SubscriptionEvent.MENTOR_CHANGED, now, student=student.pk, starts=str(cutoff))
@@ -370,6 +390,3 @@ def resume_finished_pauses(now=None):
         resume(subscription, now)
         resumed += 1
     return resumed
-
-
-

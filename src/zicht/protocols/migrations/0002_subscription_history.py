@@ -5,33 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('protocols', '0001_initial'),
+        ("protocols", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subscription',
-            name='not_before',
+            model_name="subscription",
+            name="not_before",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='stop_reason',
+            model_name="subscription",
+            name="stop_reason",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.CreateModel(
-            name='SubscriptionEvent',
+            name="SubscriptionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enrolled', 'enrolled'), ('paused', 'paused'), ('resumed', 'resumed'), ('stopped', 'stopped'), ('mentor_changed', 'mentor changed')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='protocols.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enrolled", "enrolled"),
+                            ("paused", "paused"),
+                            ("resumed", "resumed"),
+                            ("stopped", "stopped"),
+                            ("mentor_changed", "mentor changed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="protocols.subscription",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['subscription', 'at'], name='protocols_s_subscri_1d6fda_idx')],
+                "indexes": [
+                    models.Index(fields=["subscription", "at"], name="protocols_s_subscri_1d6fda_idx")
+                ],
             },
         ),
     ]

@@ -18,10 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         preview = sub.add_parser("preview", help="print the windows for a start date")
-        preview.add_argument("--start", required=True, help="start date YYYY-MM-DD (week 1 = its Monday-week)")
-        preview.add_argument("--weeks", type=int, default=None, help="number of weeks (default: the protocol's)")
         preview.add_argument(
-            "--protocol", default="student", help=f"a shipped key ({', '.join(shipped_keys())}) or a YAML path"
+            "--start", required=True, help="start date YYYY-MM-DD (week 1 = its Monday-week)"
+        )
+        preview.add_argument(
+            "--weeks", type=int, default=None, help="number of weeks (default: the protocol's)"
+        )
+        preview.add_argument(
+            "--protocol",
+            default="student",
+            help=f"a shipped key ({', '.join(shipped_keys())}) or a YAML path",
         )
         sub.add_parser("load", help="create or update the Protocol rows from the shipped YAML files")
 

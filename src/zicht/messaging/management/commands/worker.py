@@ -10,6 +10,7 @@ import json
 import logging
 import signal
 import threading
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -27,17 +28,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass (everything due now), then exit")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes (default 30)")
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help="seconds between passes (default 30)"
+        )
         parser.add_argument("--batch", type=int, default=100, help="rows claimed at a time (default 100)")
+        parser.add_argument(
+            "--lease",
+            type=float,
+            default=300.0,
+            help="seconds after which another worker may take over this worker's claims (default 300)",
+        )
         parser.add_argument(
             "--send-threads", type=int, default=4, help="parallel connections to the providers (default 4)"
         )
 
-    def handle(self, *args, once, interval, batch, send_threads, **options):
+    def handle(self, *args, once, interval, batch, send_threads, lease, **options):
+        lease = timedelta(seconds=lease)
         lock = self._single_worker_lock()
         try:
             if once:
-                stats = dispatcher.run_once(batch=batch, send_threads=send_threads)
+                stats = dispatcher.run_once(batch=batch, send_threads=send_threads, lease=lease)
                 self.stdout.write(json.dumps(stats, sort_keys=True))
                 return
             stop = threading.Event()
@@ -50,7 +60,11 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, request_stop)
             self.stdout.write(f"zicht worker: a pass every {interval:g} s; stop with Ctrl-C or SIGTERM")
             dispatcher.run_forever(
-                stop, interval=interval, batch=batch, send_threads=send_threads,
+                stop,
+                interval=interval,
+                batch=batch,
+                send_threads=send_threads,
+                lease=lease,
                 on_pass=lambda stats: stats and log.info("pass: %s", json.dumps(stats, sort_keys=True)),
             )
         finally:
