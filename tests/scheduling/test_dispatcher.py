@@ -307,3 +307,19 @@ def test_delivery_reports_update_the_delivery(protocols, make_student, provider,
     assert unknown.status_code == 404
     broken = post_signed(client, "/hooks/sms/status/", {"reference": sms.reference, "status": "lost"})
     assert broken.status_code == 400 and Delivery.objects.get(pk=sms.pk).status == Delivery.DELIVERED
+
+
+def test_two_undeliverable_reports_in_a_row_flag_the_number(protocols, make_student, provider, client, messaging_urls):
+    student = make_student("Sanne", mentor=None)
+    enrol(student)
+    dispatcher.run_once(now=at("2026-09-09", 17, 45))  # pre-measurement
+    dispatcher.run_once(now=at(THU, 12))  # first diary
+    first, second = Delivery.objects.filter(invitation__person=student).order_by("created_at", "pk")[:2]
+    for delivery in (first, second):
+        report = {"id": delivery.provider_id, "reference": delivery.reference, "status": "failed"}
+        assert post_signed(client, "/hooks/sms/status/", report).json()["status"] == "failed"
+        flagged = ContactProblem.objects.filter(person=student, address=student.phone).exists()
+        assert flagged == (delivery == second)  # a phone that was off once is not a bad number
+    dispatcher.run_once(now=at("2026-09-17", 12))
+    blocked = Invitation.objects.get(person=student, moment=at("2026-09-17", 12), kind=Invitation.INVITATION)
+    assert blocked.status == Invitation.FAILED and not blocked.deliveries.exists()

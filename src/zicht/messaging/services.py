@@ -184,7 +184,20 @@ def record_status(reference, status, now=None):
                 last_error="the provider reported the message as undeliverable",
                 error_code="undeliverable",
             )
-            flag_contact(delivery, "the provider could not deliver to this number", now)
+            # A phone that is off for two days also "fails"; only a second failure in a row
+            # to the same number marks it as not working (an invalid number fails at once, on send).
+            previous = (
+                Delivery.objects.filter(
+                    invitation__person_id=delivery.invitation.person_id, channel=delivery.channel, to=delivery.to
+                )
+                .filter(pk__lt=delivery.pk)
+                .exclude(status=Delivery.QUEUED)
+                .order_by("-pk")
+                .values_list("status", flat=True)
+                .first()
+            )
+            if previous == Delivery.FAILED:
+                flag_contact(delivery, "the provider could not deliver to this number twice in a row", now)
         else:  # sent / buffered: accepted, on its way
             Delivery.objects.filter(pk=delivery.pk, status=Delivery.QUEUED).update(
                 status=Delivery.SENT, sent_at=now, claimed_until=None
