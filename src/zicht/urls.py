@@ -7,6 +7,7 @@ from zicht.core import views as core_views
 urlpatterns = [
     path("", include("zicht.responses.urls")),
     path("", include("zicht.messaging.urls")),
+    path("", include("zicht.feedback.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", core_views.staff_home, name="staff-home"),
@@ -20,6 +21,9 @@ urlpatterns = [
 ]
 
 # Privacy, security and the REST API (privacy/, api/).
+from zicht.api.v1 import api as api_v1  # noqa: E402
+
 urlpatterns += [
     path("staff/", include("zicht.privacy.urls")),
+    path("api/v1/", api_v1.urls),
 ]

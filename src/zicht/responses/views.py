@@ -166,6 +166,10 @@ def save_draft(request, token, window_id):
 
 
 def done(request, token, window_id):
+    """Thank-you page, owned by the feedback app: the student's own trend, rewards, a way to ask for
+    contact. One response per window: without a stored response this goes back to the form."""
+    from zicht.feedback.services import thank_you_context  # feedback builds on responses
+
     link, problem_page = _link_or_problem_page(request, token)
     if problem_page:
         return problem_page
@@ -183,18 +187,9 @@ def done(request, token, window_id):
                 "person": link.person,
                 "window": window,
                 "token": token,
+                "language": language,
                 "next_window": remaining[0] if remaining else None,
                 "remaining": remaining,
-                "rewards": _rewards(link.person),
+                **thank_you_context(link.person, window, language),
             },
         )
-
-
-def _rewards(person):
-    """Earned rewards, once the scheduling work provides them."""
-    try:
-        from zicht.messaging.services import rewards_for
-    except ImportError:
-        return None
-    return rewards_for(person)
-
