@@ -25,6 +25,7 @@ FEATURES = [
     "decline_mean",
     "decline_top",
     "slope4",
+    "slope8",
     "cusum",
     "ewma_drop",
     "low_level",
@@ -120,7 +121,9 @@ def compute(X, present, stats, duration=None):
     level = np.empty((N, T, I), np.float32)
     z = np.empty((N, T, I), np.float32)
     base_all = np.empty((N, T, I), np.float32)
-    decline_mean, decline_top, slope4, low_level = (np.full((N, T), np.nan, np.float32) for _ in range(4))
+    decline_mean, decline_top, slope4, slope8, low_level = (
+        np.full((N, T), np.nan, np.float32) for _ in range(5)
+    )
     n_items = np.zeros((N, T), np.int16)
     cusum, ewma, pm = (np.zeros((N, T), np.float32) for _ in range(3))
     m = np.full((N, I), np.nan, np.float32)
@@ -146,6 +149,8 @@ def compute(X, present, stats, duration=None):
         decline_top[:, t], _ = _rowmean(-np.where(np.isinf(low3), np.nan, low3))
         if t >= WINDOW:
             slope4[:, t], _ = _rowmean(-(m - level[:, t - WINDOW]) * sdw_inv[t])
+        if t >= 2 * WINDOW:  # change against a recent baseline: the start baseline drifts away
+            slope8[:, t], _ = _rowmean(-(m - level[:, t - 2 * WINDOW]) * sdw_inv[t])
         low_level[:, t], _ = _rowmean(-(m - c_mean[t]) * c_sd_inv[t])
         # Sustained decline on the raw answers: CUSUM and EWMA of the mean standardised deviation.
         et, n_obs = _rowmean((y - base) * sdw_inv[t])
@@ -182,6 +187,7 @@ def compute(X, present, stats, duration=None):
             dmean,
             clean(decline_top, -3, 8) * reliable,
             clean(slope4, -3, 6),
+            clean(slope8, -3, 6),
             clean(cusum, 0, 10),
             clean(ewma, -3, 6),
             clean(low_level, -3, 4),
