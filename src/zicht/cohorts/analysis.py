@@ -283,9 +283,9 @@ def level_flow_table(prepared):
     )
 
 
-def programme_flow_table(prepared, limit=15):
+def programme_flow_table(prepared, limit=15, counts=None):
     """The most frequent programme-to-programme moves, as a from × to table of the busiest programmes."""
-    counts = flows(prepared, "programme")
+    counts = flows(prepared, "programme") if counts is None else counts
     busiest = counts.head(limit)
     names = sorted(set(busiest["from"].to_list()) | set(busiest["to"].to_list()))
     return _counts_table(
@@ -305,6 +305,7 @@ def analyse(records):
     cohorts = sorted(prepared["cohort"].unique().to_list())
     timing_cohort, timing_level = timing_tables(prepared, cohorts)
     drop = dropout_records(prepared)
+    programme_flows = flows(prepared, "programme")
     return {
         "cohorts": [cohort_label(c) for c in cohorts],
         "records": prepared.height,
@@ -328,8 +329,9 @@ def analyse(records):
             timing_cohort,
             timing_level,
             level_flow_table(prepared),
-            programme_flow_table(prepared),
+            programme_flow_table(prepared, counts=programme_flows),
         ],
+        "programme_flows": programme_flows,
         "dropout_mean_days": {
             bucket: (round(float(v), 1) if v is not None else None)
             for bucket, v in drop.group_by("bucket").agg(pl.col("days").mean()).iter_rows()

@@ -304,6 +304,8 @@ def deregistration_monitor(request):
         raise Http404()
     form = MonitorFilterForm(request.GET or None, teams=teams)
     start, end = _period(form, now)
+    if not form.is_bound:  # show the period in use in the date fields
+        form = MonitorFilterForm(initial={"start": start, "end": end}, teams=teams)
     rows = permissions.visible_deregistrations(user).filter(
         team__in=teams, deregistered_on__range=(start, end)
     )
