@@ -215,6 +215,7 @@ MIDDLEWARE[_after_messages:_after_messages] = [
 ]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "zicht.api.middleware.JsonErrorsMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
                   "zicht.privacy.middleware.RateLimitMiddleware")
 MIDDLEWARE += [

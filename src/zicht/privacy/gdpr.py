@@ -218,7 +218,7 @@ def free_text_ids(definition):
     return {item["id"] for item in iter_items(definition) if item.get("type") in ("text", "textarea")}
 
 
-def _strip_free_text(answers, text_ids):
+def strip_free_text(answers, text_ids):
     """Keep coded answers; drop typed text (text items and 'other, namely' boxes)."""
     kept = {}
     for key, value in answers.items():
@@ -227,7 +227,7 @@ def _strip_free_text(answers, text_ids):
         if isinstance(value, dict) and "other" in value:
             value = {k: v for k, v in value.items() if k != "other"}
         if isinstance(value, list):
-            value = [_strip_free_text(v, text_ids) if isinstance(v, dict) else v for v in value]
+            value = [strip_free_text(v, text_ids) if isinstance(v, dict) else v for v in value]
         kept[key] = value
     return kept
 
@@ -253,7 +253,7 @@ def erase_person(person, *, user=None, why="", now=None, reason="request", thoro
     AccessLink.objects.filter(person=person).delete()
     if keep_research:
         for response in Response.objects.filter(about).select_related("version"):
-            response.answers = _strip_free_text(response.answers, free_text_ids(response.version.definition))
+            response.answers = strip_free_text(response.answers, free_text_ids(response.version.definition))
             response.meta = {k: v for k, v in response.meta.items() if k in ("untouched", "hidden", "touched",
                                                                              "seconds_to_complete")}
             response.save(update_fields=["answers", "meta"])

@@ -226,9 +226,26 @@ class ApiToken(models.Model):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The account that changes made through this token are recorded under (alert history needs
+    # a user); it cannot log in.
+    service_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_token"
+    )
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def acting_user(self):
+        from django.contrib.auth import get_user_model
+
+        if self.service_user_id is None:
+            user = get_user_model().objects.create(username=f"api-{self.prefix}", is_active=False,
+                                                   first_name=f"API: {self.name}"[:150])
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            self.service_user = user
+            self.save(update_fields=["service_user"])
+        return self.service_user
 
     @staticmethod
     def hash_token(token):
