@@ -245,3 +245,26 @@ def test_monitor_counts_by_reason_and_timing_and_lists_open_follow_ups(
 def test_monitor_is_for_coordinators_only(client, mentor, other_mentor):
     client.force_login(mentor.user)
     assert client.get("/staff/support/deregistrations/").status_code == 404
+
+
+def test_answering_no_more_messages_ends_the_outflow_check_in(client, enrolled, coordinator):
+    row = deregister(coordinator, enrolled)
+    first = row.checkins.get(occasion=1).window
+    with time_machine.travel(at(2026, 10, 21, 13), tick=False):
+        _, token = AccessLink.issue(enrolled, expires_at=first.closes_at)
+        url = f"/d/{token}/w/{first.pk}/"
+        page = client.get(url)
+        client.post(
+            url,
+            {
+                "v1": "70",
+                "wants_help": "no",
+                "v3": "no",
+                "_version": page.context["version"].pk,
+                "_started": page.context["started"],
+            },
+        )
+    outflow = Subscription.objects.get(person=enrolled, protocol__key=services.OUTFLOW_KEY)
+    assert outflow.state == Subscription.STOPPED
+    states = [services.checkin_state(c, now=at(2026, 10, 22)) for c in row.checkins.order_by("occasion")]
+    assert states == ["done"] + ["cancelled"] * 5
