@@ -239,3 +239,13 @@ def test_schedule_preview_prints_json_lines_with_local_offsets(db):
     out = StringIO()
     call_command("schedule", "preview", "--start", "2026-09-07", "--protocol", "mentor_diary", stdout=out)
     assert len(out.getvalue().splitlines()) == 35
+
+
+def test_the_participants_channel_choice_is_honoured(protocols, make_student):
+    from zicht.feedback.participation import set_channel
+
+    student, _ = enrolled(make_student, mentor=None, email="sanne@example.org")
+    set_channel(student, "email")
+    dispatcher.run_once(now=at(THU, 12))
+    channels = set(Delivery.objects.filter(invitation__person=student).values_list("channel", flat=True))
+    assert channels == {Delivery.EMAIL}

@@ -19,12 +19,14 @@ be sent twice in that window (it carries the same Message-ID, which some clients
 
 import logging
 import re
+import secrets
 import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F, Q
@@ -240,6 +242,7 @@ class _Batch:
                 "person_id", "channel", "address"
             )
         )
+        self.chooses = _people_with_channel_choice(people)
 
     def targets(self, person):
         found = []
@@ -251,6 +254,10 @@ class _Batch:
             found.append((Delivery.SMS, person.phone))
         if person.email and (person.pk, "email", person.email) not in self.blocked:
             found.append((Delivery.EMAIL, person.email))
+        if person.pk in self.chooses:
+            from zicht.feedback.participation import wanted_targets
+
+            found = wanted_targets(person, found)  # the participant's own SMS / e-mail choice
         return found
 
     def decide(self, invitation, now):
@@ -276,6 +283,19 @@ class _Batch:
         if not targets:
             return ("finish", Invitation.FAILED, "no usable phone number or e-mail address")
         return ("send", windows, targets)
+
+
+def _people_with_channel_choice(people):
+    """Ids of people who chose SMS or e-mail only on their participation page (feedback app)."""
+    if not apps.is_installed("zicht.feedback"):
+        return set()
+    from zicht.feedback.models import ChannelPreference
+
+    return set(
+        ChannelPreference.objects.filter(person__in=people)
+        .exclude(channel=ChannelPreference.BOTH)
+        .values_list("person_id", flat=True)
+    )
 
 
 def _quiet_deferral(invitation, windows, now):
@@ -331,9 +351,8 @@ def prepare_batch(ids, now, lease=LEASE):
     try:
         with transaction.atomic():
             deliveries = []
-            for invitation, windows, targets in to_send:
-                closes = max(w.closes_at or now + OPEN_ENDED_LINK for w in windows)
-                _, token = AccessLink.issue(invitation.person, expires_at=closes)
+            tokens = _issue_links(to_send, now)
+            for (invitation, windows, targets), token in zip(to_send, tokens, strict=True):
                 message = compose(invitation, invitation.person, windows, token, now, facts)
                 for channel, address in targets:
                     email = channel == Delivery.EMAIL
@@ -374,6 +393,26 @@ def prepare_batch(ids, now, lease=LEASE):
         return outcomes, deliveries
     outcomes["prepared"] += len(to_send)
     return outcomes, deliveries
+
+
+def _issue_links(to_send, now):
+    """One personal link per invitation, valid until its last window closes; as AccessLink.issue()
+    does (256 random bits, only the hash stored), but in one INSERT for the whole batch."""
+    links, tokens = [], []
+    for invitation, windows, _ in to_send:
+        token = secrets.token_urlsafe(32)
+        closes = max(w.closes_at or now + OPEN_ENDED_LINK for w in windows)
+        links.append(
+            AccessLink(
+                person=invitation.person,
+                token_hash=AccessLink.hash_token(token),
+                expires_at=closes,
+                created_at=now,
+            )
+        )
+        tokens.append(token)
+    AccessLink.objects.bulk_create(links)
+    return tokens
 
 
 def prepare(invitation_id, now):
@@ -427,6 +466,7 @@ def send(delivery, now, *, check_windows=True):
         _retry(delivery, getattr(error, "code", type(error).__name__), str(error), now)
         return "retry"
     with transaction.atomic():
+        _relaxed_commit()
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.QUEUED).update(
             status=Delivery.SENT,
             sent_at=now,
@@ -440,6 +480,15 @@ def send(delivery, now, *, check_windows=True):
             status=Invitation.SENT, sent_at=now, note="", claimed_until=None, updated_at=now
         )
     return "sent"
+
+
+def _relaxed_commit():
+    """PostgreSQL: do not wait for the disk when recording "sent". If the database server itself
+    crashes, the mark may be lost; the delivery is then sent again with the same reference and
+    the provider drops the duplicate. The deliveries themselves are always committed durably."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _retry(delivery, code, message, now):
