@@ -15,7 +15,8 @@ def _no_second_factor(settings):
 def diaries(questionnaires):
     """Factory: store weekly diaries for ``student``; ``weeks`` is a list of answer dicts (None = missed).
 
-    The last week's window opened an hour ago and is completed just now, as after a submit.
+    The last week's window opened an hour ago and is completed just now, as after a submit
+    (``open_last=True``: it is still open, to be filled in by the test).
     Returns (windows, token) with a token that opens the student's pages.
     """
     from django.utils import timezone
@@ -26,7 +27,7 @@ def diaries(questionnaires):
     questionnaire = Questionnaire.objects.get(key="student_diary")
     version = questionnaire.latest_version()
 
-    def make(student, weeks, key="student_diary"):
+    def make(student, weeks, key="student_diary", open_last=False):
         q = questionnaire if key == "student_diary" else Questionnaire.objects.get(key=key)
         v = version if key == "student_diary" else q.latest_version()
         now = timezone.now()
@@ -40,7 +41,10 @@ def diaries(questionnaires):
                 state=Window.MISSED if answers is None else Window.COMPLETED,
                 completed_at=None if answers is None else opens + timedelta(minutes=30),
             )
-            if answers is not None:
+            if open_last and k == len(weeks) - 1:
+                window.state, window.completed_at = Window.PLANNED, None
+                window.save(update_fields=["state", "completed_at"])
+            elif answers is not None:
                 Response.objects.create(window=window, version=v, answers=dict(answers),
                                         submitted_at=min(now, opens + timedelta(minutes=30)))
             windows.append(window)
@@ -77,3 +81,25 @@ def local(day, hh=12, mm=0):
     from zicht.core import clock
 
     return datetime.combine(day, time(hh, mm), tzinfo=clock.local_zone())
+
+
+AXE = __import__("pathlib").Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+
+
+@pytest.fixture
+def phone(browser):
+    """A 360×740 phone page that may run the vendored axe-core (CSP bypassed for the test tool only)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page):
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; returns a list of (rule, targets)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in result["violations"]]

@@ -8,8 +8,8 @@ accessible description lists every week in words.
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-WIDTH, HEIGHT = 320, 160
-LEFT, RIGHT, TOP, BOTTOM = 30, 16, 24, 30
+WIDTH, HEIGHT = 320, 180
+LEFT, RIGHT, TOP, BOTTOM = 32, 20, 30, 40
 MONTHS = {
     "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -57,7 +57,7 @@ def trend_svg(points, *, chart_id, title, language="nl", centre=False):
         width = 1.5 if (centre and level == 50) else 1
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT + 6}" y2="{y:.1f}" '
                      f'stroke="#9a9a9a" stroke-width="{width}"{dash}/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
                      f'fill="#444" aria-hidden="true">{level}</text>')
 
     # The line, broken where a week has no answer.
@@ -89,10 +89,15 @@ def trend_svg(points, *, chart_id, title, language="nl", centre=False):
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="#12355b" '
                              'stroke-width="2.5"/>')
             weight = ' font-weight="700"' if last else ""
-            parts.append(f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="13"{weight} '
+            parts.append(f'<text class="val" x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="15"{weight} '
                          f'fill="#1b1b1b" aria-hidden="true">{round(value)}</text>')
+        # Day numbers under each point; the month under the first day and where it changes.
         weight = ' font-weight="700"' if last else ""
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="10.5"{weight} '
-                     f'fill="#444" aria-hidden="true">{escape(short_date(day, language))}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" font-size="12"{weight} '
+                     f'fill="#444" aria-hidden="true">{day.day}</text>')
+        if i == 0 or points[i - 1][0].month != day.month:
+            month = MONTHS.get(language, MONTHS["nl"])[day.month - 1]
+            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 5}" text-anchor="middle" font-size="11" '
+                         f'fill="#444" aria-hidden="true">{month}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -21,6 +21,7 @@ class Construct:
     low: dict  # what 0 means
     high: dict  # what 100 means
     sentences: dict = field(default_factory=dict)  # case -> {"nl", "en"}
+    mid: dict | None = None  # what 50 means, for "centre" constructs
 
 
 def _s(nl, en):
@@ -89,6 +90,7 @@ CONSTRUCTS = [
         title=_s("Genoeg tijd voor school", "Enough time for school"),
         low=_s("te weinig tijd", "too little time"),
         high=_s("te veel tijd", "too much time"),
+        mid=_s("precies genoeg", "just enough"),
         sentences={
             "level_low": _s("Deze week had je eerder te weinig tijd.", "This week you had rather too little time."),
             "level_mid": _s("Deze week had je ongeveer genoeg tijd.", "This week you had about enough time."),

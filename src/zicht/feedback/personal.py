@@ -26,6 +26,7 @@ class ConstructView:
     title: str
     low: str
     high: str
+    mid: str
     sentences: list
     chart: str
     case: str
@@ -90,6 +91,7 @@ def feedback_for(person, window, language="nl", now=None):
             title=text(construct.title, language),
             low=text(construct.low, language),
             high=text(construct.high, language),
+            mid=text(construct.mid, language) if construct.mid else "",
             sentences=description.sentences,
             chart=charts.trend_svg(
                 list(zip([d for d, _a in points], numbers, strict=True)), chart_id=f"chart-{key}",
