@@ -20,6 +20,16 @@ def at(year, month, day, hour=10, minute=0):
     return datetime(year, month, day, hour, minute, tzinfo=AMS)
 
 
+@pytest.fixture(autouse=True)
+def reasons(request):
+    """Reason codes come from a data migration; transactional tests elsewhere flush them."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from zicht.support.services import ensure_default_reasons
+
+    ensure_default_reasons()
+
+
 @pytest.fixture
 def vso_team(db):
     from zicht.people.models import Organisation, Team

@@ -51,7 +51,7 @@ class DeregistrationReason(models.Model):
 class TransitionDossier(models.Model):
     """What a VSO school hands over to the receiving MBO school about one pupil."""
 
-    LEVELS = [("entree", "Entree"), ("2", _("level 2")), ("3", _("level 3")), ("4", _("level 4"))]
+    LEVELS = [("entree", "Entree"), ("2", _("niveau 2")), ("3", _("niveau 3")), ("4", _("niveau 4"))]
 
     student = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transition_dossiers")
     sending_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="outgoing_dossiers")
@@ -116,13 +116,13 @@ class DossierConsent(models.Model):
     SHARE_MENTOR = "share_mentor"
     RESEARCH = "research"
     PURPOSES = [
-        (SHARE_SCHOOL, _("share with the receiving school")),
-        (SHARE_MENTOR, _("share with the receiving mentor")),
-        (RESEARCH, _("use for research")),
+        (SHARE_SCHOOL, _("delen met de mbo-school")),
+        (SHARE_MENTOR, _("delen met de mentor op het mbo")),
+        (RESEARCH, _("gebruik voor onderzoek")),
     ]
     PUPIL = "pupil"
     PARENT = "parent"
-    GIVERS = [(PUPIL, _("pupil")), (PARENT, _("parent or carer"))]
+    GIVERS = [(PUPIL, _("leerling")), (PARENT, _("ouder of verzorger"))]
 
     dossier = models.ForeignKey(TransitionDossier, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=PURPOSES)
@@ -162,10 +162,10 @@ class PlannedCheckIn(models.Model):
     REVIEW_100 = "review_100"
     OUTFLOW = "outflow"
     KINDS = [
-        (LANDING_STUDENT, _("landing check-in (student)")),
-        (LANDING_MENTOR, _("landing check-in (mentor)")),
-        (REVIEW_100, _("100-day review")),
-        (OUTFLOW, _("outflow check-in")),
+        (LANDING_STUDENT, _("check-in eerste 100 dagen (student)")),
+        (LANDING_MENTOR, _("check-in eerste 100 dagen (mentor)")),
+        (REVIEW_100, _("100-dagengesprek")),
+        (OUTFLOW, _("check-in na vertrek")),
     ]
 
     dossier = models.ForeignKey(
@@ -208,10 +208,10 @@ class AftercareContact(models.Model):
     """The sending VSO school keeps in touch for at least a year: one row per contact."""
 
     CHANNELS = [
-        ("call", _("phone call")),
-        ("visit", _("visit")),
-        ("message", _("message")),
-        ("other", _("other")),
+        ("call", _("telefoongesprek")),
+        ("visit", _("bezoek")),
+        ("message", _("bericht")),
+        ("other", _("anders")),
     ]
 
     dossier = models.ForeignKey(
@@ -237,12 +237,12 @@ class Deregistration(models.Model):
 
     DEREGISTRATION = "deregistration"
     NEGATIVE_BSA = "negative_bsa"
-    KINDS = [(DEREGISTRATION, _("de-registration")), (NEGATIVE_BSA, _("negative study advice"))]
+    KINDS = [(DEREGISTRATION, _("uitschrijving")), (NEGATIVE_BSA, _("negatief bindend studieadvies"))]
     INITIATORS = [
         ("student", _("student")),
         ("school", _("school")),
-        ("parent", _("parent or carer")),
-        ("other", _("other")),
+        ("parent", _("ouder of verzorger")),
+        ("other", _("anders")),
     ]
 
     student = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="deregistrations")

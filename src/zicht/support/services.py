@@ -248,8 +248,9 @@ def plan_landing(dossier, now=None):
                 windows[PlannedCheckIn.LANDING_MENTOR] = _windows_by_measurement(mentor_sub)
         plans = [
             (PlannedCheckIn.LANDING_STUDENT, "landing_checkin_student", dossier.student),
-            (PlannedCheckIn.LANDING_MENTOR, "landing_checkin_mentor", dossier.receiving_mentor),
         ]
+        if dossier.receiving_mentor is not None:  # planned (again) once a mentor is assigned
+            plans.append((PlannedCheckIn.LANDING_MENTOR, "landing_checkin_mentor", dossier.receiving_mentor))
         for kind, questionnaire, respondent in plans:
             for occasion, week in enumerate(LANDING_WEEKS, start=1):
                 window = windows.get(kind, {}).get(f"week{week}")
@@ -385,6 +386,30 @@ def dossier_flags(dossier, now=None):
 
 
 # --- De-registrations ---------------------------------------------------------------------------
+
+# The default reason codes (seeds/000 and seeds/002), also shipped by migration 0002.
+DEFAULT_REASONS = [
+    ("no_show", "Niet verschenen", "No-show", 10),
+    ("study_choice", "Verkeerde studiekeuze", "Wrong study choice", 20),
+    ("behaviour", "Gedrag", "Behaviour", 30),
+    ("personal_health", "Persoonlijke omstandigheden of gezondheid", "Personal circumstances or health", 40),
+    ("work", "Gaat werken", "Work", 50),
+    ("moved", "Verhuisd", "Moved", 60),
+    ("other", "Anders", "Other", 90),
+]
+
+
+def ensure_default_reasons():
+    """Create the default reason codes when the table is empty (a fresh or flushed database)."""
+    from zicht.support.models import DeregistrationReason  # noqa: PLC0415
+
+    if DeregistrationReason.objects.exists():
+        return 0
+    DeregistrationReason.objects.bulk_create(
+        [DeregistrationReason(code=c, label_nl=nl, label_en=en, order=o) for c, nl, en, o in DEFAULT_REASONS],
+        ignore_conflicts=True,
+    )
+    return len(DEFAULT_REASONS)
 
 
 def timing_bucket(days):

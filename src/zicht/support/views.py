@@ -175,7 +175,12 @@ def dossier_detail(request, pk):
             [c.contacted_on for c in dossier.aftercare_contacts.all()],
             services.today(now),
         ),
-        "assign_form": AssignContactForm(team=dossier.receiving_team) if receiving else None,
+        "assign_form": AssignContactForm(
+            team=dossier.receiving_team,
+            initial={"contact": dossier.receiving_contact_id, "mentor": dossier.receiving_mentor_id},
+        )
+        if receiving
+        else None,
         "intake_form": IntakeForm(
             initial={
                 "intake_on": dossier.intake_on,
@@ -236,6 +241,8 @@ def dossier_action(request, pk, action):
         form = AssignContactForm(post, team=dossier.receiving_team)
         if form.is_valid():
             services.assign_contact(dossier, form.cleaned_data["contact"], form.cleaned_data["mentor"], now)
+            if dossier.mbo_started_on and dossier.checkins.exists():
+                services.plan_landing(dossier, now)  # adds the mentor's check-ins
             messages.success(request, "Contactpersoon aangewezen.")
     elif action == "confirm":
         if dossier.receiving_contact_id != user.pk:
@@ -340,6 +347,7 @@ def deregistration_create(request):
     teams = permissions.coordinator_teams(user)
     if not teams.exists():
         raise Http404()
+    services.ensure_default_reasons()
     students = Person.objects.filter(role=Person.STUDENT, team__in=teams).order_by("first_name")
     initial = {"deregistered_on": services.today(), "designated_contact": user.pk}
     form = DeregistrationForm(
