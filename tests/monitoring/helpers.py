@@ -1,5 +1,10 @@
 """Diary values for tests: steady students and students who decline at the end."""
 
+try:
+    from tests.conftest import make_user, screenshot  # noqa: F401
+except ImportError:
+    from conftest import make_user, screenshot  # noqa: F401
+
 
 def steady(level, weeks, items=("v5", "v6", "v8", "v9", "v10", "v11", "v25"), wobble=(0, 3, -2, 1, -3, 2)):
     return [{"v1": "yes", **{i: level + wobble[(k + j) % len(wobble)] for j, i in enumerate(items)}}

@@ -122,3 +122,13 @@ def test_careless_responder_is_flagged_for_review(diary, make_student, mentor, n
 
     alert = Alert.objects.get(student=lazy, kind=Alert.CARELESS)
     assert "nakijken" in alert.reason
+
+
+def test_compute_alerts_if_due_runs_only_after_a_window_closed(cohort, now):
+    from datetime import timedelta
+
+    from zicht.monitoring.services import compute_alerts_if_due
+
+    first = compute_alerts_if_due(now=now)
+    assert first is not None and first.weeks_scored == 12 * 16
+    assert compute_alerts_if_due(now=now + timedelta(hours=1)) is None

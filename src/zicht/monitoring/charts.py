@@ -12,6 +12,8 @@ from django.utils.safestring import mark_safe
 VL_VERSION = "6.4"  # matches the vendored vega-lite (static/vendor/vega-lite-6.4.3)
 COLORS = {"student": "#12355b", "baseline": "#2e7d32", "group": "#8a96a8", "action": "#b45f06",
           "alert": "#b00020", "missed": "#6b6b6b"}
+# Charts as wide as their box: padding and legend inside the width, so nothing spills over.
+FIT = alt.AutoSizeParams(type="fit", contains="padding")
 GROUP_COLORS = ["#12355b", "#c0392b", "#2e7d32", "#8e44ad", "#b45f06", "#16a085", "#7f8c8d"]
 
 
@@ -162,7 +164,7 @@ def student_specs(charts):
 # Group views
 
 
-def group_trajectory_chart(rows, *, x_field, x_type, x_title, title, y_title, y_domain=(0, 100)):
+def group_trajectory_chart(rows, *, x_field, x_type, x_title, title, y_title, y_domain=(0, 100), x_domain=None):
     """Weekly mean with a 95% CI band and a lighter IQR band per group.
 
     rows: [{x_field, "group", "mean", "ci_low", "ci_high", "q1", "q3", "n"}]
@@ -170,8 +172,11 @@ def group_trajectory_chart(rows, *, x_field, x_type, x_title, title, y_title, y_
     groups = sorted({r["group"] for r in rows})
     color = alt.Color("group:N", title=None, scale=alt.Scale(domain=groups, range=GROUP_COLORS[: len(groups)]),
                       legend=alt.Legend(orient="top"))
-    x = alt.X(f"{x_field}:{x_type}", title=x_title,
-              axis=alt.Axis(format="%d-%m", labelAngle=0) if x_type == "T" else alt.Axis(labelAngle=0))
+    if x_type == "T":
+        x = alt.X(f"{x_field}:T", title=x_title, axis=alt.Axis(format="%d-%m", labelAngle=0))
+    else:  # whole weeks, up to and including the week of leaving (0)
+        x = alt.X(f"{x_field}:Q", title=x_title, scale=alt.Scale(domain=list(x_domain or (-20, 0)), nice=False),
+                  axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0))
     y = alt.Scale(domain=list(y_domain), nice=False)
     base = alt.Chart(alt.Data(values=rows))
     tooltip = [alt.Tooltip("group:N", title="groep"), alt.Tooltip(f"{x_field}:{x_type}", title=x_title),
@@ -181,7 +186,7 @@ def group_trajectory_chart(rows, *, x_field, x_type, x_title, title, y_title, y_
     iqr = base.mark_area(opacity=0.12).encode(x=x, y=alt.Y("q1:Q", scale=y, title=y_title), y2="q3:Q", color=color)
     ci = base.mark_area(opacity=0.3).encode(x=x, y=alt.Y("ci_low:Q", scale=y), y2="ci_high:Q", color=color)
     line = base.mark_line(point=True).encode(x=x, y=alt.Y("mean:Q", scale=y), color=color, tooltip=tooltip)
-    return alt.layer(iqr, ci, line).properties(width="container", height=260, title=title)
+    return alt.layer(iqr, ci, line).properties(width="container", height=260, title=title, autosize=FIT)
 
 
 def completion_chart(rows, *, title):
@@ -195,7 +200,7 @@ def completion_chart(rows, *, title):
         color=color,
         tooltip=[alt.Tooltip("group:N", title="groep"), alt.Tooltip("week:T", format="%d-%m-%Y"),
                  alt.Tooltip("rate:Q", format=".0%", title="ingevuld"), alt.Tooltip("n:Q", title="dagboeken")],
-    ).properties(width="container", height=220, title=title)
+    ).properties(width="container", height=220, title=title, autosize=FIT)
 
 
 def to_spec(chart):
@@ -209,7 +214,7 @@ def export(spec, fmt):
     spec = dict(spec)
     # A container width means nothing outside a page: give downloads a fixed size.
     if spec.get("width") == "container":
-        spec["width"] = 720
+        spec["width"] = 760
     if fmt == "svg":
         return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     if fmt == "png":

@@ -63,6 +63,8 @@ def assign_profiles(n, weeks, rng):
     if n >= 5:
         wanted.append("misser")
     wanted += ["decliner"] * max(1, round(n / 4))
+    if n >= 10:
+        wanted.append("leaver")  # about 13-15% leave, as in the seed study
     if n >= 20:
         wanted += ["leaver", "misser"]
     for index, profile in zip(order, wanted, strict=False):
@@ -72,7 +74,7 @@ def assign_profiles(n, weeks, rng):
             plan.leave_week = int(rng.integers(max(4, weeks // 2), max(5, weeks - 3)))
             plan.decline_from = max(1, plan.leave_week - int(rng.integers(5, 9)))
         elif profile == "decliner":
-            plan.decline_from = max(3, weeks - int(rng.integers(4, 8)))
+            plan.decline_from = max(3, weeks - int(rng.integers(5, 10)))
     return plans
 
 
@@ -92,10 +94,10 @@ def simulate_values(plans, weeks, rng):
         if plan.decline_from is not None:
             end = plan.leave_week if plan.leave_week is not None else weeks - 1
             progress = np.clip((t - plan.decline_from) / max(end - plan.decline_from, 1), 0, 1) ** 1.3
-            depth = rng.uniform(28, 40)
+            depth = rng.uniform(35, 50)
             decline[i] = progress[:, None] * depth * np.where(key, 1.0, 0.45)[None, :]
             late = t >= plan.decline_from + 2
-            missed[i] |= late & (rng.random(weeks) < 0.25)
+            missed[i] |= late & (rng.random(weeks) < 0.35)
         if plan.profile == "misser":
             missed[i, weeks - 3:] = True
             missed[i, weeks - 8:weeks - 3] |= rng.random(5) < 0.4
@@ -149,13 +151,13 @@ def _mentor_answers(rng, plan, week, weeks):
             "v8": int(rng.integers(40, 95)), "v9": "no"}
 
 
-def _subscriptions(student, starts_on, history_start, now):
+def _subscriptions(student, starts_on, now):
     """The student's own subscription and the mentor diary about them, with past windows planned."""
     own = Subscription.objects.filter(person=student, protocol__key__in=STUDENT_KEYS).exclude(
         state=Subscription.STOPPED
     ).first()
     if own is None:
-        protocols.enrol_student(student, starts_on, now=history_start)
+        protocols.enrol_student(student, starts_on, now=now)
         own = Subscription.objects.get(person=student, protocol__key__in=STUDENT_KEYS, starts_on=starts_on)
     mentor_diary = Subscription.objects.filter(about=student, protocol__key=protocols.MENTOR_DIARY).exclude(
         state=Subscription.STOPPED
@@ -197,7 +199,6 @@ def load_demo_cohort(team, weeks=22, seed=0, now=None, compute=True):
     rng = np.random.default_rng(seed)
     today = clock.localtime(now).date()
     starts_on = today - timedelta(weeks=weeks, days=today.weekday())
-    history_start = protocols.local_midnight(starts_on, clock.local_zone())
     students = list(
         Person.objects.filter(team=team, role=Person.STUDENT, is_active=True).order_by("external_id", "pk")
     )
@@ -223,7 +224,7 @@ def load_demo_cohort(team, weeks=22, seed=0, now=None, compute=True):
 
     for i, (student, plan) in enumerate(zip(todo, plans, strict=True)):
         with transaction.atomic():
-            own, mentor_diary = _subscriptions(student, starts_on, history_start, now)
+            own, mentor_diary = _subscriptions(student, starts_on, now)
             diary_windows = list(
                 own.windows.filter(questionnaire__key__in=diaries.STUDENT_DIARY_KEYS, closes_at__lte=now,
                                    state=Window.PLANNED).select_related("questionnaire").order_by("opens_at")

@@ -22,6 +22,7 @@ MENTOR_LEFT = ("v2", {"left_programme"})
 POST_LEFT = ("v1", {"left_without_diploma"})
 POST_QUESTIONNAIRES = ("student_post", "student_post_control")
 ALIGN_WEEKS = 20
+MIN_CI = 3  # with 2 answers a 95% interval spans nearly everything: not drawn
 
 
 def measures():
@@ -71,11 +72,11 @@ class GroupData:
 
 
 def cell_stats(values):
-    """n, mean, 95% CI (t distribution) and quartiles of one cell's answers."""
+    """n, mean, 95% CI (t distribution, from MIN_CI answers) and quartiles of one cell's answers."""
     n = len(values)
     mean = float(np.mean(values))
     q1, q3 = (float(v) for v in np.percentile(values, [25, 75]))
-    if n >= 2:
+    if n >= MIN_CI:
         sd = float(np.std(values, ddof=1))
         half = float(stats.t.ppf(0.975, n - 1)) * sd / np.sqrt(n)
         low, high = max(0.0, mean - half), min(100.0, mean + half)

@@ -65,6 +65,8 @@ class Alert(models.Model):
     """One early-warning episode of one student: raised in the week it started, updated while it lasts.
 
     Unique per student + start week + kind, so running the computation again never duplicates.
+    The kind follows the latest reason (missed diaries that turn into a clear decline stay one
+    alert); careless-responding flags are separate episodes.
     """
 
     DECLINE = "decline"

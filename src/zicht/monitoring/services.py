@@ -62,7 +62,8 @@ def episode_starts(on):
 
 
 def classify(parts, n, t):
-    """The kind of an alert from the scorer's reason ingredients at its first week."""
+    """The kind of an alert from the scorer's reason ingredients in one week (the latest of the episode,
+    so the kind always matches the reason shown with it)."""
     item = int(parts["item"][n, t]) if "item" in parts else -1
     why = int(parts["why"][n, t]) if "why" in parts else 0
     if item >= 0 and not why:
@@ -78,6 +79,11 @@ def classify(parts, n, t):
 def _careless_reason(parts, n, t, items):
     text = ews.reason_text(parts, n, t, items, False)
     return text or CARELESS_FALLBACK
+
+
+def family(kind):
+    """Quality flags and risk signals are separate episodes; the risk kinds are one family."""
+    return "quality" if kind == Alert.CARELESS else "risk"
 
 
 @dataclass
@@ -104,7 +110,7 @@ def _episodes(cohort, risk, on, todo, kind_of, reason_of):
         ep = found.get(key)
         if ep is None:
             ep = found[key] = Episode(
-                student_id=int(cohort.student_ids[n]), kind=kind_of(n, s), start=s, last=t,
+                student_id=int(cohort.student_ids[n]), kind="", start=s, last=t,
                 reason="", risk=0.0, max_risk=0.0, window_id=int(cohort.window_ids[n, s]), ongoing=False,
             )
         ep.last = max(ep.last, t)
@@ -113,6 +119,7 @@ def _episodes(cohort, risk, on, todo, kind_of, reason_of):
         ep.max_risk = float(risk[n, s:ep.last + 1].max())
         ep.risk = float(risk[n, ep.last])
         ep.reason = reason_of(n, ep.last)
+        ep.kind = kind_of(n, ep.last)
         ep.ongoing = ep.last == int(cohort.n_weeks[n]) - 1
     return list(found.values())
 
@@ -146,18 +153,20 @@ def _store(cohort, risk, alert, flag, todo, episodes, now, result):
             "id", "student_id", "kind", "week_start", "last_week_start", "ongoing", "state"
         )
     ) if students else []
-    by_key = {(a.student_id, a.week_start, a.kind): a for a in existing}
+    # An episode keeps its identity (student, start week, family) while its kind follows the
+    # latest reason: a run of missed diaries that turns into a clear decline is one alert.
+    by_key = {(a.student_id, a.week_start, family(a.kind)): a for a in existing}
     touched = set()
     new, changed = [], []
     for ep in episodes:
         n = index[ep.student_id]
         start_week, last_week = _week(cohort, n, ep.start), _week(cohort, n, ep.last)
-        found = by_key.get((ep.student_id, start_week, ep.kind))
+        found = by_key.get((ep.student_id, start_week, family(ep.kind)))
         if found is None:
             # The same episode may already be stored under a slightly different start week
             # (cohort statistics move a little as new students join): continue that one.
             found = next(
-                (a for a in existing if a.student_id == ep.student_id and a.kind == ep.kind
+                (a for a in existing if a.student_id == ep.student_id and family(a.kind) == family(ep.kind)
                  and start_week <= a.last_week_start <= last_week),
                 None,
             )
@@ -173,6 +182,7 @@ def _store(cohort, risk, alert, flag, todo, episodes, now, result):
         touched.add(found.pk)
         found.last_week_start = max(found.last_week_start, last_week)
         found.risk, found.max_risk, found.reason, found.ongoing = ep.risk, ep.max_risk, ep.reason, ep.ongoing
+        found.kind = ep.kind
         found.updated_at = now
         changed.append(found)
     # Signals of processed students that were on before and are off now have ended.
@@ -181,7 +191,8 @@ def _store(cohort, risk, alert, flag, todo, episodes, now, result):
     result.alerts_ended = ended.update(ongoing=False, updated_at=now)
     if changed:
         Alert.objects.bulk_update(
-            changed, ["last_week_start", "risk", "max_risk", "reason", "ongoing", "updated_at"], batch_size=1000
+            changed, ["kind", "last_week_start", "risk", "max_risk", "reason", "ongoing", "updated_at"],
+            batch_size=1000,
         )
     if new:
         Alert.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
@@ -228,6 +239,22 @@ def compute_alerts(now=None, students=None):
     _store(cohort, risk, alert, flag, todo, episodes, now, result)
     log.info("compute_alerts: %s", result)
     return result
+
+
+def compute_alerts_if_due(now=None):
+    """Run compute_alerts when a student diary window closed since the last run; else do nothing.
+
+    Cheap enough (one or two indexed queries) for the worker to call on every loop.
+    Returns the ComputeResult, or None when nothing was due.
+    """
+    now = now or clock.now()
+    last = RiskScore.objects.aggregate(last=Max("computed_at"))["last"]
+    closed = diaries.closed_diary_windows(now)
+    if last is not None:
+        closed = closed.filter(closes_at__gt=last)
+    if not closed.exists():
+        return None
+    return compute_alerts(now=now)
 
 
 # --------------------------------------------------------------------------------------------

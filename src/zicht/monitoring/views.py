@@ -50,6 +50,7 @@ def caseload(request):
     rows = dashboard.caseload_rows(students)
     for row in rows:
         row.level = risk_level(row.risk)
+    dashboard.record_views(request, [row.student for row in rows], "caseload")
     return render(request, "monitoring/caseload.html", {
         "rows": rows, "mentor": mentor, "team": team, "today": clock.localtime().date(),
         "can_group": access.group_teams(request.user).exists(),
@@ -148,7 +149,8 @@ def _group_specs(context):
             title=f"{label}: gemiddelde per week (95%-BI, band = P25–P75)", y_title=label)),
         "aligned": charts.to_spec(charts.group_trajectory_chart(
             data.aligned, x_field="weeks_before", x_type="Q", x_title="weken tot vertrek (0 = week van vertrek)",
-            title=f"{label}: uitvallers, uitgelijnd op de week van vertrek", y_title=label)),
+            title=f"{label}: uitvallers, uitgelijnd op de week van vertrek", y_title=label,
+            x_domain=(-groups.ALIGN_WEEKS, 0))),
         "completion": charts.to_spec(charts.completion_chart(data.completion, title="Ingevulde dagboeken per week")),
     }
 
