@@ -126,3 +126,17 @@ def test_aftercare_quarters_need_a_contact_each(make_dossier):
     services.record_aftercare(dossier, None, date(2026, 9, 15))
     assert not any("Nazorg" in f for f in services.dossier_flags(dossier, now=at(2027, 2, 1)))
     assert "Nazorg: 1 kwartaal zonder contact" in services.dossier_flags(dossier, now=at(2027, 3, 1))
+
+
+def test_sending_school_records_the_registration_date_later(
+    client, make_dossier, vso_coordinator, coordinator
+):
+    dossier = make_dossier(start_year=2026)
+    client.force_login(coordinator)
+    url = f"/staff/support/dossiers/{dossier.pk}/registration/"
+    assert client.post(url, {"registered_on": "2026-03-10"}).status_code == 404
+    client.force_login(vso_coordinator)
+    assert client.post(url, {"registered_on": "2026-03-10"}).status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.registered_on == date(2026, 3, 10)
+    assert not services.registration_status(dossier, now=at(2026, 5, 1)).missed

@@ -110,6 +110,10 @@ class AssignContactForm(forms.Form):
             self.fields["mentor"].queryset = Person.objects.filter(team=team, role=Person.MENTOR)
 
 
+class RegistrationForm(forms.Form):
+    registered_on = forms.DateField(label=_("Aangemeld bij het mbo op"), required=False, widget=DateInput())
+
+
 class IntakeForm(forms.Form):
     intake_on = forms.DateField(label=_("Intake"), required=False, widget=DateInput())
     specialist_intake_on = forms.DateField(

@@ -23,6 +23,7 @@ from zicht.support.forms import (
     FollowUpForm,
     IntakeForm,
     MonitorFilterForm,
+    RegistrationForm,
     ReviewForm,
 )
 from zicht.support.models import DossierConsent
@@ -188,6 +189,7 @@ def dossier_detail(request, pk):
                 "mbo_started_on": dossier.mbo_started_on,
             }
         ),
+        "registration_form": RegistrationForm(initial={"registered_on": dossier.registered_on}),
         "review_form": ReviewForm(initial={"on": services.today(now)}),
         "aftercare_form": AftercareForm(initial={"contacted_on": services.today(now)}),
         "access_log": audit.entries_for(dossier)[:20] if sending else None,
@@ -204,7 +206,7 @@ def dossier_action(request, pk, action):
     sending = permissions.is_sending_side(user, dossier)
     receiving = not sending and _is_receiving(user, dossier)
     post = request.POST
-    if action in ("grant", "withdraw", "hand_over", "aftercare") and not sending:
+    if action in ("grant", "withdraw", "hand_over", "aftercare", "registration") and not sending:
         raise Http404()
     if action in ("assign", "intake", "plan_landing", "review") and not receiving:
         raise Http404()
@@ -218,6 +220,12 @@ def dossier_action(request, pk, action):
         else:
             consent.withdraw(dossier, purpose, giver, user, now)
             messages.success(request, "Toestemming ingetrokken. Delen voor dit doel stopt per direct.")
+    elif action == "registration":
+        form = RegistrationForm(post)
+        if form.is_valid():
+            dossier.registered_on = form.cleaned_data["registered_on"]
+            dossier.save(update_fields=["registered_on"])
+            messages.success(request, "Aanmelddatum opgeslagen.")
     elif action == "hand_over":
         services.hand_over(dossier, now)
         messages.success(
