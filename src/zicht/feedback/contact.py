@@ -53,6 +53,8 @@ def coordinators_of(student):
 
 def staff_name(user):
     """The first name a student sees: the mentor's own name if the user is a mentor."""
+    if user is None:
+        return ""
     person = Person.objects.filter(user=user).first()
     if person is not None:
         return person.first_name

@@ -134,7 +134,7 @@ class PhoneChangeError(Exception):
 
 
 def _code_hash(change_id, code):
-    return salted_hmac("zicht.feedback.phone-code", f"{change_id}:{code}").hexdigest()
+    return salted_hmac("zicht.feedback.phone-code", f"{change_id}:{code}", algorithm="sha256").hexdigest()
 
 
 def start_phone_change(person, raw_number, now=None):
@@ -195,19 +195,23 @@ def verify_phone_code(person, code, now=None):
     """
     now = now or clock.now()
     code = "".join(ch for ch in (code or "") if ch.isdigit())
-    with transaction.atomic():
+    with transaction.atomic():  # no exception inside: a wrong try must stay counted
         change = pending_phone_change(person, now)
         if change is None:
-            raise PhoneChangeError("none")
-        change = PhoneChange.objects.select_for_update().get(pk=change.pk)
-        change.attempts += 1
-        if len(code) != 6 or not constant_time_compare(_code_hash(change.pk, code), change.code_hash):
-            change.save(update_fields=["attempts"])
-            raise PhoneChangeError("locked" if change.attempts >= CODE_ATTEMPTS else "wrong")
-        change.verified_at = now
-        change.save(update_fields=["attempts", "verified_at"])
-        person.phone = change.new_phone
-        person.save(update_fields=["phone"])
+            failure = "none"
+        else:
+            change = PhoneChange.objects.select_for_update().get(pk=change.pk)
+            change.attempts += 1
+            if len(code) == 6 and constant_time_compare(_code_hash(change.pk, code), change.code_hash):
+                failure = None
+                change.verified_at = now
+                person.phone = change.new_phone
+                person.save(update_fields=["phone"])
+            else:
+                failure = "locked" if change.attempts >= CODE_ATTEMPTS else "wrong"
+            change.save(update_fields=["attempts", "verified_at"])
+    if failure:
+        raise PhoneChangeError(failure)
     return change.new_phone
 
 
