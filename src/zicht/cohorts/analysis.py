@@ -143,8 +143,11 @@ def _counts_table(counts, row_key, col_key, rows, cols, key, title, row_label=st
     return Table(key, title, [row_label(r) for r in rows], [col_label(c) for c in cols], cells, note)
 
 
-def outcome_table(prepared, cohorts):
-    counts = student_cohort_outcomes(prepared).group_by(["cohort", "outcome"]).agg(pl.len().alias("n"))
+def _count(frame_or_lazy, keys):
+    return frame_or_lazy.group_by(keys).agg(pl.len().alias("n"))
+
+
+def outcome_table(counts, cohorts):
     return _counts_table(
         counts,
         "cohort",
@@ -159,13 +162,8 @@ def outcome_table(prepared, cohorts):
     )
 
 
-def student_outcome_table(prepared):
-    counts = (
-        student_outcomes(prepared)
-        .with_columns(row=pl.lit("all"))
-        .group_by(["row", "outcome"])
-        .agg(pl.len().alias("n"))
-    )
+def student_outcome_table(counts):
+    counts = counts.with_columns(row=pl.lit("all"))
     return _counts_table(
         counts,
         "row",
@@ -201,8 +199,7 @@ def transfer_types(prepared):
     )
 
 
-def transfer_table(prepared, cohorts):
-    counts = transfer_types(prepared).group_by(["first_cohort", "transfer"]).agg(pl.len().alias("n"))
+def transfer_table(counts, cohorts):
     return _counts_table(
         counts,
         "first_cohort",
@@ -229,31 +226,34 @@ def dropout_records(prepared):
     )
 
 
-def timing_tables(prepared, cohorts):
-    records = dropout_records(prepared)
-    by_cohort = _counts_table(
-        records.group_by(["cohort", "bucket"]).agg(pl.len().alias("n")),
-        "cohort",
-        "bucket",
-        cohorts,
-        TIMING_BUCKETS,
-        "timing",
-        "Moment van uitval (dagen na start), per cohort",
-        cohort_label,
-        lambda b: f"{b} dagen",
+def timing_tables(by_cohort, by_level, cohorts):
+    def bucket_label(bucket):
+        return f"{bucket} dagen"
+
+    return (
+        _counts_table(
+            by_cohort,
+            "cohort",
+            "bucket",
+            cohorts,
+            TIMING_BUCKETS,
+            "timing",
+            "Moment van uitval (dagen na start), per cohort",
+            cohort_label,
+            bucket_label,
+        ),
+        _counts_table(
+            by_level,
+            "level",
+            "bucket",
+            LEVELS,
+            TIMING_BUCKETS,
+            "timing_level",
+            "Moment van uitval (dagen na start), per niveau",
+            LEVEL_LABEL.get,
+            bucket_label,
+        ),
     )
-    by_level = _counts_table(
-        records.group_by(["level", "bucket"]).agg(pl.len().alias("n")),
-        "level",
-        "bucket",
-        LEVELS,
-        TIMING_BUCKETS,
-        "timing_level",
-        "Moment van uitval (dagen na start), per niveau",
-        LEVEL_LABEL.get,
-        lambda b: f"{b} dagen",
-    )
-    return by_cohort, by_level
 
 
 def flows(prepared, by="level"):
@@ -268,8 +268,7 @@ def flows(prepared, by="level"):
     )
 
 
-def level_flow_table(prepared):
-    counts = flows(prepared, "level")
+def level_flow_table(counts):
     return _counts_table(
         counts,
         "from",
@@ -283,9 +282,8 @@ def level_flow_table(prepared):
     )
 
 
-def programme_flow_table(prepared, limit=15, counts=None):
+def programme_flow_table(counts, limit=15):
     """The most frequent programme-to-programme moves, as a from × to table of the busiest programmes."""
-    counts = flows(prepared, "programme") if counts is None else counts
     busiest = counts.head(limit)
     names = sorted(set(busiest["from"].to_list()) | set(busiest["to"].to_list()))
     return _counts_table(
@@ -300,19 +298,51 @@ def programme_flow_table(prepared, limit=15, counts=None):
 
 
 def analyse(records):
-    """Every table of the cohort page, from raw records. Returns a dict of Tables plus figures."""
-    prepared = prepare(frame(records))
-    cohorts = sorted(prepared["cohort"].unique().to_list())
-    timing_cohort, timing_level = timing_tables(prepared, cohorts)
-    drop = dropout_records(prepared)
-    programme_flows = flows(prepared, "programme")
+    """Every table of the cohort page, from raw records. Returns a dict of Tables plus figures.
+
+    All queries are lazy and collected together, so Polars shares the common work and runs the
+    independent aggregations in parallel.
+    """
+    lazy = prepare(frame(records)).lazy()
+    drop = dropout_records(lazy)
+    (
+        cohorts_frame,
+        sizes,
+        pairs,
+        per_cohort,
+        outcomes,
+        students,
+        transfer,
+        timing_cohort,
+        timing_level,
+        means,
+        level_flows,
+        programme_flows,
+    ) = pl.collect_all(
+        [
+            lazy.select(pl.col("cohort").unique().sort()),
+            lazy.select(pl.len().alias("records"), pl.col("student").n_unique().alias("students")),
+            lazy.select(["student", "cohort"]).unique().select(pl.len()),
+            _count(lazy.with_columns(col=pl.lit("n")), ["cohort", "col"]),
+            _count(student_cohort_outcomes(lazy), ["cohort", "outcome"]),
+            _count(student_outcomes(lazy), ["outcome"]),
+            _count(transfer_types(lazy), ["first_cohort", "transfer"]),
+            _count(drop, ["cohort", "bucket"]),
+            _count(drop, ["level", "bucket"]),
+            drop.group_by("bucket").agg(pl.col("days").mean()),
+            flows(lazy, "level"),
+            flows(lazy, "programme"),
+        ]
+    )
+    cohorts = cohorts_frame["cohort"].to_list()
+    by_cohort, by_level = timing_tables(timing_cohort, timing_level, cohorts)
     return {
         "cohorts": [cohort_label(c) for c in cohorts],
-        "records": prepared.height,
-        "students": prepared["student"].n_unique(),
-        "student_cohorts": prepared.select(["student", "cohort"]).unique().height,
+        "records": sizes["records"][0],
+        "students": sizes["students"][0],
+        "student_cohorts": pairs.item(),
         "records_by_cohort": _counts_table(
-            prepared.with_columns(col=pl.lit("n")).group_by(["cohort", "col"]).agg(pl.len().alias("n")),
+            per_cohort,
             "cohort",
             "col",
             cohorts,
@@ -323,17 +353,16 @@ def analyse(records):
             lambda _: "Inschrijvingen",
         ),
         "tables": [
-            outcome_table(prepared, cohorts),
-            student_outcome_table(prepared),
-            transfer_table(prepared, cohorts),
-            timing_cohort,
-            timing_level,
-            level_flow_table(prepared),
-            programme_flow_table(prepared, counts=programme_flows),
+            outcome_table(outcomes, cohorts),
+            student_outcome_table(students),
+            transfer_table(transfer, cohorts),
+            by_cohort,
+            by_level,
+            level_flow_table(level_flows),
+            programme_flow_table(programme_flows),
         ],
         "programme_flows": programme_flows,
         "dropout_mean_days": {
-            bucket: (round(float(v), 1) if v is not None else None)
-            for bucket, v in drop.group_by("bucket").agg(pl.col("days").mean()).iter_rows()
+            bucket: (round(float(v), 1) if v is not None else None) for bucket, v in means.iter_rows()
         },
     }
