@@ -132,3 +132,25 @@ def test_compute_alerts_if_due_runs_only_after_a_window_closed(cohort, now):
     first = compute_alerts_if_due(now=now)
     assert first is not None and first.weeks_scored == 12 * 16
     assert compute_alerts_if_due(now=now + timedelta(hours=1)) is None
+
+
+def test_acting_can_link_the_logged_mentor_action(cohort, now, mentor, questionnaires):
+    from zicht.monitoring.models import Alert
+    from zicht.monitoring.services import TransitionError, act_on, compute_alerts
+    from zicht.questionnaires.models import Questionnaire
+    from zicht.responses.models import Response, Window
+
+    compute_alerts(now=now)
+    alert = Alert.objects.filter(student=cohort["decliner"]).exclude(kind=Alert.MISSED).get()
+    questionnaire = Questionnaire.objects.get(key="mentor_diary")
+
+    def logged(about):
+        window = Window.objects.create(respondent=mentor, about=about, questionnaire=questionnaire,
+                                       measurement="diary", occasion=1, opens_at=now, state=Window.COMPLETED)
+        return Response.objects.create(window=window, version=questionnaire.latest_version(), answers={
+            "v1": "yes", "v3": [{"v3_1": "Gesprek", "v3_2": ["emotional_support"], "v3_3": ["wellbeing"]}]})
+
+    with pytest.raises(TransitionError):
+        act_on(alert, mentor.user, "Gesprek gehad", action_response=logged(cohort["misser"]))
+    event = act_on(alert, mentor.user, "Gesprek gehad", action_response=logged(cohort["decliner"]))
+    assert event.action_response.window.about == cohort["decliner"]
