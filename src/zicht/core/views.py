@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
-from zicht.core import permissions
+from zicht.core import clock, permissions
 
 
 @login_required
@@ -26,13 +26,51 @@ def staff_home(request):
 
 
 def healthz(request):
-    """Is the database reachable? (The scale-out work adds the queue.)"""
+    """Is the database reachable, and the queue when a broker is configured? 200 when both are,
+    503 otherwise (load balancers and monitoring read the status code; the JSON says which)."""
+    checks, healthy = {}, True
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return JsonResponse({"database": "ok"})
-    except Exception as error:  # noqa: BLE001 - report any database failure as unhealthy
-        return JsonResponse({"database": "error", "detail": str(error)[:200]}, status=503)
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any database failure means unhealthy
+        checks["database"], checks["database_error"] = "error", type(error).__name__
+        healthy = False
+    if settings.CELERY_BROKER_URL:
+        try:
+            _ping_broker(settings.CELERY_BROKER_URL)
+            checks["queue"] = "ok"
+        except Exception as error:  # noqa: BLE001 - any broker failure means unhealthy
+            checks["queue"], checks["queue_error"] = "error", type(error).__name__
+            healthy = False
+    if checks["database"] == "ok":
+        # For monitoring, not for the status: how long the oldest due invitation has waited.
+        checks["outbox_lag_seconds"] = _outbox_lag_seconds()
+    return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def _ping_broker(url, timeout=2.0):
+    from kombu import Connection
+
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    with Connection(url, connect_timeout=timeout, transport_options=options) as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        channel = broker.default_channel
+        if hasattr(channel, "client") and hasattr(channel.client, "ping"):
+            channel.client.ping()  # Redis: a round trip, not just an open socket
+
+
+def _outbox_lag_seconds():
+    from zicht.messaging.models import Invitation
+
+    now = clock.now()
+    oldest = (
+        Invitation.objects.filter(status=Invitation.PLANNED, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return round((now - oldest).total_seconds()) if oldest else 0
 
 
 def dev_links(request):
