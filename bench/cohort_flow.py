@@ -5,7 +5,8 @@
 The input is the synthetic seeds/002 cohort (2,610 records, 733 students) tiled until it has
 --rows rows; every copy gets its own student ids and its dates shifted by 0–6 days. Each engine
 runs in its own process, so peak memory (peak RSS, ru_maxrss) is per engine and includes its
-input. Only the aggregation is timed (best of --repeat). Both engines must produce identical
+input. Only the aggregation is timed (best of --repeat); CPU seconds (user + system) are shown
+too, since wall time on a busy machine says little. Both engines must produce identical
 counts, or the benchmark fails. The last line is
 
     RESULT cohort_flow seconds=<polars> peak_mb=<polars peak RSS> ratio_pandas=<pandas s / polars s>
@@ -157,7 +158,7 @@ def pandas_run(df):
     drop["bucket"] = np.select([drop_days < 100, drop_days <= 180], ["<100", "100-180"], default=">180")
 
     def flows(by):
-        started = df[df["started"]].sort_values(["student", "start_date", by], kind="stable")
+        started = df[df["started"]].sort_values(["student", "start_date", "level_rank"], kind="stable")
         nxt = started.groupby("student", observed=True)[by].shift(-1)
         pairs = pd.DataFrame({"from": started[by].astype(str), "to": nxt.astype(object)})
         pairs = pairs[pairs["to"].notna()]
@@ -217,14 +218,19 @@ def worker(engine, rows, repeat):
     input_seconds = time.perf_counter() - started
     input_mb = peak_mb()
     run = polars_run if engine == "polars" else pandas_run
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         result = run(frame)
         times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu.append(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime)
     print(
         json.dumps(
             {
+                "cpu_seconds": cpu,
+                "load": os.getloadavg()[0],
                 "engine": engine,
                 "rows": rows,
                 "seconds": min(times),
@@ -271,7 +277,8 @@ def main():
         r = reports[engine]
         print(
             f"{engine:7s} rows={r['rows']:,} aggregation best={r['seconds']:.2f}s "
-            f"(runs: {', '.join(f'{s:.2f}' for s in r['all_seconds'])}) "
+            f"(runs: {', '.join(f'{s:.2f}' for s in r['all_seconds'])}; "
+            f"CPU s: {', '.join(f'{s:.2f}' for s in r['cpu_seconds'])}; load {r['load']:.1f}) "
             f"peak RSS={r['peak_mb']:.0f} MB (after building input: {r['input_peak_mb']:.0f} MB)"
         )
     if reports["polars"]["result"] != reports["pandas"]["result"]:

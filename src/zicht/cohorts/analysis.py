@@ -256,14 +256,24 @@ def timing_tables(by_cohort, by_level, cohorts):
     )
 
 
-def flows(prepared, by="level"):
+def started_in_order(prepared):
+    """Started records per student by start date (ties: lower level first, then input order)."""
+    return prepared.filter(pl.col("started")).sort(
+        ["student", "start_date", "level_rank"], maintain_order=True
+    )
+
+
+def flows(prepared, by="level", ordered=None):
     """Counts of moves from one started enrolment to the student's next started one."""
-    started = prepared.filter(pl.col("started")).sort(["student", "start_date", by])
-    pairs = started.with_columns(to=pl.col(by).shift(-1).over("student")).filter(pl.col("to").is_not_null())
+    ordered = started_in_order(prepared) if ordered is None else ordered
+    same_student = pl.col("student").shift(-1) == pl.col("student")
+    pairs = ordered.select(
+        pl.col(by).alias("from"), pl.when(same_student).then(pl.col(by).shift(-1)).alias("to")
+    )
     return (
-        pairs.group_by([by, "to"])
+        pairs.filter(pl.col("to").is_not_null())
+        .group_by(["from", "to"])
         .agg(pl.len().alias("n"))
-        .rename({by: "from"})
         .sort(["n", "from", "to"], descending=[True, False, False])
     )
 
@@ -305,10 +315,10 @@ def analyse(records):
     """
     lazy = prepare(frame(records)).lazy()
     drop = dropout_records(lazy)
+    ordered = started_in_order(lazy)
     (
         cohorts_frame,
         sizes,
-        pairs,
         per_cohort,
         outcomes,
         students,
@@ -322,7 +332,6 @@ def analyse(records):
         [
             lazy.select(pl.col("cohort").unique().sort()),
             lazy.select(pl.len().alias("records"), pl.col("student").n_unique().alias("students")),
-            lazy.select(["student", "cohort"]).unique().select(pl.len()),
             _count(lazy.with_columns(col=pl.lit("n")), ["cohort", "col"]),
             _count(student_cohort_outcomes(lazy), ["cohort", "outcome"]),
             _count(student_outcomes(lazy), ["outcome"]),
@@ -330,8 +339,8 @@ def analyse(records):
             _count(drop, ["cohort", "bucket"]),
             _count(drop, ["level", "bucket"]),
             drop.group_by("bucket").agg(pl.col("days").mean()),
-            flows(lazy, "level"),
-            flows(lazy, "programme"),
+            flows(lazy, "level", ordered),
+            flows(lazy, "programme", ordered),
         ]
     )
     cohorts = cohorts_frame["cohort"].to_list()
@@ -340,7 +349,7 @@ def analyse(records):
         "cohorts": [cohort_label(c) for c in cohorts],
         "records": sizes["records"][0],
         "students": sizes["students"][0],
-        "student_cohorts": pairs.item(),
+        "student_cohorts": int(outcomes["n"].sum()),  # one outcome per student × cohort
         "records_by_cohort": _counts_table(
             per_cohort,
             "cohort",
