@@ -92,15 +92,37 @@ def test_submit_diary_then_see_own_trend_and_ask_for_contact(live_server, phone,
     screenshot(page, "feedback-contact-picked-up")
 
 
-def test_participation_page_is_accessible_on_a_phone(live_server, phone, student, diaries):
+def test_participation_page_pause_and_accessibility_on_a_phone(live_server, phone, student, diaries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zicht.protocols import services as protocol_services
+    from zicht.protocols.models import Subscription
+
+    today = timezone.localdate()
+    protocol_services.enrol_student(student, today - timedelta(days=today.weekday()))
     windows, token = diaries(student, HISTORY)
     page = phone
     page.goto(f"{live_server.url}/d/{token}/mijn-gegevens/")
     assert page.get_by_role("heading", name="Jouw deelname").is_visible()
+    assert "Je doet mee." in page.locator("#status").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "participation")
     assert axe_violations(page) == []
-    page.goto(f"{live_server.url}/d/{token}/mijn-gegevens/stoppen/")
+
+    back = today + timedelta(days=14)
+    page.locator("#pause-until").fill(back.isoformat())
+    page.get_by_role("button", name="Pauze nemen").click()
+    page.wait_for_url("**done=paused*")
+    assert "Je hebt pauze." in page.locator("#status").inner_text()
+    assert set(Subscription.objects.filter(person=student).values_list("state", flat=True)) == {"paused"}
     assert axe_violations(page) == []
-    page.goto(f"{live_server.url}/d/{token}/mijn-gegevens/nummer/")
+
+    for path in ("mijn-gegevens/stoppen/", "mijn-gegevens/nummer/", "contact/"):
+        page.goto(f"{live_server.url}/d/{token}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        assert axe_violations(page) == [], path
+    page.goto(f"{live_server.url}/d/{token}/mijn-gegevens/?lang=en")
+    assert page.get_by_role("heading", name="Your participation").is_visible()
     assert axe_violations(page) == []

@@ -10,7 +10,7 @@ downloading stored data and changing the phone number need a link that is still 
 """
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -109,6 +109,7 @@ def _participation_context(student, token, now=None):
         "paused_until": until,
         "pause_first": first,
         "pause_last": last,
+        "pause_default": first + timedelta(days=6),
         "channel": participation.channel_of(person),
         "channel_options": participation.channel_options(person),
         "who": participation.who_sees_what(person, now),
