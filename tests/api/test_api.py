@@ -166,3 +166,11 @@ def test_unknown_urls_under_the_api_answer_json(client, path, db):
 
 def test_every_scope_is_known():
     assert sorted(code for code, _label in ApiToken.SCOPES) == sorted(ALL_SCOPES)
+
+
+def test_every_api_call_is_in_the_audit_log(client, token_for, student):
+    from zicht.privacy.models import AuditEvent
+
+    client.get("/api/v1/people", **token_for("people:read"))
+    event = AuditEvent.objects.get(action="api")
+    assert event.detail["path"] == "/api/v1/people" and event.organisation_id == student.team.organisation_id

@@ -98,3 +98,12 @@ def test_staff_page_about_a_person_is_recorded(client, mentor, student):
     assert client.get(f"/staff/privacy/person/{student.pk}/").status_code == 200
     event = AuditEvent.objects.get(action="view")
     assert (event.actor_name, event.person_id) == ("tl", student.pk)
+
+
+def test_mentor_page_about_a_student_is_recorded_but_a_refused_one_is_not(client, mentor, student, other_mentor):
+    client.force_login(other_mentor.user)
+    assert client.get(f"/staff/mentor/students/{student.pk}/").status_code in (403, 404)
+    assert not AuditEvent.objects.exists()
+    client.force_login(mentor.user)
+    assert client.get(f"/staff/mentor/students/{student.pk}/").status_code == 200
+    assert AuditEvent.objects.get().person_id == student.pk

@@ -60,8 +60,15 @@ def integrity_error(request, exc):
 
 
 def need(request, scope):
+    """Check the token's scope and record the call in the audit log (one row per call)."""
+    from zicht.privacy.audit import audit
+    from zicht.privacy.models import AuditEvent
+
     if not permissions.api_token_allows(request.auth, scope):
         raise HttpError(403, f"this token lacks the scope {scope}")
+    audit(None, AuditEvent.API, None, organisation_id=request.auth.organisation_id,
+          detail={"token": request.auth.prefix, "method": request.method, "path": request.path[:200],
+                  "scope": scope})
     return request.auth
 
 

@@ -11,6 +11,8 @@ from zicht.privacy.models import AuditEvent
 
 # URL keyword arguments that name a person: a page with one of these shows that person's data.
 PERSON_URL_KWARGS = ("person_id", "student_id", "person_pk", "student_pk")
+# Pages about one person whose URL names it differently.
+PERSON_URL_NAMES = {"support:timeline": "pk"}
 
 # Actions about many people at once must say why (product.md: bulk exports are justified).
 NEEDS_REASON = {AuditEvent.EXPORT, AuditEvent.ACCESS_EXPORT, AuditEvent.ERASE}

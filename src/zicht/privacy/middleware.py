@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from zicht.core import clock, permissions
 from zicht.people.models import Person
 from zicht.privacy import ratelimit
-from zicht.privacy.audit import PERSON_URL_KWARGS, audit
+from zicht.privacy.audit import PERSON_URL_KWARGS, PERSON_URL_NAMES, audit
 from zicht.privacy.models import AuditEvent
 
 
@@ -36,7 +36,9 @@ class PersonViewAuditMiddleware:
             and request.user.is_authenticated
             and not request.path.startswith("/api/")
         ):
-            for name in PERSON_URL_KWARGS:
+            names = PERSON_URL_KWARGS + ((PERSON_URL_NAMES[match.view_name],)
+                                         if match.view_name in PERSON_URL_NAMES else ())
+            for name in names:
                 if name in match.kwargs:
                     person = Person.objects.select_related("team").filter(pk=match.kwargs[name]).first()
                     if person is not None:
