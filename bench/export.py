@@ -68,23 +68,31 @@ def main():
     organisation = Organisation.objects.create(name="Bench ROC")
     team = Team.objects.create(organisation=organisation, name="Bench")
     Person.objects.bulk_create(
-        Person(role=Person.STUDENT, team=team, external_id=f"S{i}", first_name=f"Student{i}") for i in range(args.students)
+        Person(role=Person.STUDENT, team=team, external_id=f"S{i}", first_name=f"Student{i}")
+        for i in range(args.students)
     )
     people = list(Person.objects.filter(team=team).values_list("id", flat=True))
     text = ConsentText.objects.get(purpose=ConsentText.RESEARCH, version=1)
     start = datetime(2025, 9, 4, 10, 0, tzinfo=UTC)
     Consent.objects.bulk_create(
-        Consent(person_id=p, purpose=ConsentText.RESEARCH, text=text, given_at=start - timedelta(days=7)) for p in people
+        Consent(person_id=p, purpose=ConsentText.RESEARCH, text=text, given_at=start - timedelta(days=7))
+        for p in people
     )
     rng = random.Random(7)
     sliders = [f"v{i}" for i in range(2, 26) if i not in (13, 18)]
-    answers_per_response = 0
     for week in range(args.weeks):
         opens = start + timedelta(weeks=week)
         Window.objects.bulk_create(
-            Window(respondent_id=p, questionnaire=questionnaire, measurement="student_diary", occasion=week + 1,
-                   opens_at=opens, closes_at=opens + timedelta(hours=30), state=Window.COMPLETED,
-                   completed_at=opens + timedelta(hours=2))
+            Window(
+                respondent_id=p,
+                questionnaire=questionnaire,
+                measurement="student_diary",
+                occasion=week + 1,
+                opens_at=opens,
+                closes_at=opens + timedelta(hours=30),
+                state=Window.COMPLETED,
+                completed_at=opens + timedelta(hours=2),
+            )
             for p in people
         )
         windows = Window.objects.filter(occasion=week + 1).values_list("id", flat=True)
@@ -100,11 +108,19 @@ def main():
             hidden = ["v19", "v20", "v21", "v22", "v23", "v24"]
             for item in hidden:
                 answers.pop(item, None)
-            batch.append(Response(window_id=window_id, version=version, answers=answers,
-                                  meta={"untouched": untouched, "hidden": hidden, "seconds_to_complete": 120.0},
-                                  submitted_at=opens + timedelta(hours=2)))
+            batch.append(
+                Response(
+                    window_id=window_id,
+                    version=version,
+                    answers=answers,
+                    meta={"untouched": untouched, "hidden": hidden, "seconds_to_complete": 120.0},
+                    submitted_at=opens + timedelta(hours=2),
+                )
+            )
         Response.objects.bulk_create(batch, batch_size=2000)
-    study = Study.objects.create(organisation=organisation, key="bench", name="Bench", questionnaire_keys=["student_diary"])
+    study = Study.objects.create(
+        organisation=organisation, key="bench", name="Bench", questionnaire_keys=["student_diary"]
+    )
     setup_seconds = time.perf_counter() - started
 
     # 1. Streamed export straight from the database.
@@ -131,12 +147,18 @@ def main():
         csv.writer(handle).writerows(materialised)
     plain_seconds = time.perf_counter() - t0
 
-    print(f"setup: {args.students} students x {args.weeks} weeks, {answers:,} answer rows, {setup_seconds:.1f} s")
-    print(f"export: {export_seconds:.2f} s, {answers / export_seconds:,.0f} rows/s, file {size_mb:.1f} MB, "
-          f"peak RSS growth {peak_mb:.1f} MB")
+    print(
+        f"setup: {args.students} students x {args.weeks} weeks, {answers:,} answer rows, {setup_seconds:.1f} s"
+    )
+    print(
+        f"export: {export_seconds:.2f} s, {answers / export_seconds:,.0f} rows/s, file {size_mb:.1f} MB, "
+        f"peak RSS growth {peak_mb:.1f} MB"
+    )
     print(f"baseline csv.writer from a list: {plain_seconds:.2f} s (the list itself held ~{list_mb:.0f} MB)")
-    print(f"RESULT export seconds={export_seconds:.2f} peak_mb={peak_mb:.1f} "
-          f"ratio_vs_plain_csv={export_seconds / plain_seconds:.2f}")
+    print(
+        f"RESULT export seconds={export_seconds:.2f} peak_mb={peak_mb:.1f} "
+        f"ratio_vs_plain_csv={export_seconds / plain_seconds:.2f}"
+    )
 
 
 if __name__ == "__main__":

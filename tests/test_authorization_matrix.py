@@ -23,10 +23,28 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-ROLES = ["anonymous", "student", "mentor", "other_mentor", "coordinator", "other_coordinator", "researcher", "admin"]
+ROLES = [
+    "anonymous",
+    "student",
+    "mentor",
+    "other_mentor",
+    "coordinator",
+    "other_coordinator",
+    "researcher",
+    "admin",
+]
 STAFF = ROLES[2:]
 
-OK, LOGIN, DENY, GONE, AUTH, REDIRECT, DONE, BAD = "OK", "LOGIN", "DENY", "GONE", "AUTH", "REDIRECT", "DONE", "BAD"
+OK, LOGIN, DENY, GONE, AUTH, REDIRECT, DONE, BAD = (
+    "OK",
+    "LOGIN",
+    "DENY",
+    "GONE",
+    "AUTH",
+    "REDIRECT",
+    "DONE",
+    "BAD",
+)
 POST_ONLY = "POST_ONLY"
 CODES = {OK: {200}, DENY: {403, 404}, GONE: {404, 410}, POST_ONLY: {405}, AUTH: {401}, BAD: {400}}
 
@@ -81,12 +99,24 @@ RULES = {
     "messaging:inbound_sms": post(expect(DENY)),
     # --- the student's personal link: the token is the key; a wrong token opens nothing ---
     "responses:home": Rule(expect(REDIRECT), TOKEN, BAD_TOKEN, expect(GONE)),
-    "responses:fill": Rule(expect(OK), {"token": "@token", "window_id": "@window"},
-                           {"token": "@other_token", "window_id": "@window"}, expect(GONE)),
-    "responses:draft": post(expect(DONE), {"token": "@token", "window_id": "@window"},
-                            {"token": "@other_token", "window_id": "@window"}, expect(GONE)),
-    "responses:done": Rule(expect(REDIRECT), {"token": "@token", "window_id": "@window"},
-                           {"token": "@other_token", "window_id": "@window"}, expect(GONE)),
+    "responses:fill": Rule(
+        expect(OK),
+        {"token": "@token", "window_id": "@window"},
+        {"token": "@other_token", "window_id": "@window"},
+        expect(GONE),
+    ),
+    "responses:draft": post(
+        expect(DONE),
+        {"token": "@token", "window_id": "@window"},
+        {"token": "@other_token", "window_id": "@window"},
+        expect(GONE),
+    ),
+    "responses:done": Rule(
+        expect(REDIRECT),
+        {"token": "@token", "window_id": "@window"},
+        {"token": "@other_token", "window_id": "@window"},
+        expect(GONE),
+    ),
     "messaging:opt_out": Rule(expect(OK), TOKEN, BAD_TOKEN, expect(GONE)),
     "feedback:contact": Rule(expect(OK), TOKEN, BAD_TOKEN, expect(GONE)),
     "feedback:participation": Rule(expect(OK), TOKEN, BAD_TOKEN, expect(GONE)),
@@ -104,10 +134,15 @@ RULES = {
     # --- people administration: the team's coordinator ---
     "people:teams": Rule(staff(DENY, coordinator=OK, other_coordinator=OK)),
     "people:team-add": Rule(staff(DENY)),  # organisation-wide coordinators only (none here)
-    "people:team": Rule(staff(DENY, **TEAM_PAGE), {"pk": "@team"}, {"pk": "@other_team"},
-                        by_owner(other_coordinator=OK)),
-    "people:person-add": Rule(staff(DENY, **TEAM_PAGE), {"pk": "@team", "role": "student"},
-                              {"pk": "@other_team", "role": "student"}, by_owner(other_coordinator=OK)),
+    "people:team": Rule(
+        staff(DENY, **TEAM_PAGE), {"pk": "@team"}, {"pk": "@other_team"}, by_owner(other_coordinator=OK)
+    ),
+    "people:person-add": Rule(
+        staff(DENY, **TEAM_PAGE),
+        {"pk": "@team", "role": "student"},
+        {"pk": "@other_team", "role": "student"},
+        by_owner(other_coordinator=OK),
+    ),
     "people:person": Rule(staff(DENY, coordinator=OK), S, OS, by_owner(other_coordinator=OK)),
     "people:person-mentor": post(staff(DENY, coordinator=DONE), S, OS, by_owner(other_coordinator=DONE)),
     "people:person-active": post(staff(DENY, coordinator=DONE), S, OS, by_owner(other_coordinator=DONE)),
@@ -117,21 +152,30 @@ RULES = {
     "people:import-confirm": post(staff(DONE)),
     # --- mentor dashboard and alerts: the student's mentor (and coordinator) ---
     "monitoring:caseload": Rule(staff(OK, coordinator=REDIRECT, other_coordinator=REDIRECT)),
-    "monitoring:student": Rule(staff(DENY, mentor=OK, coordinator=OK), SS, OSS,
-                               by_owner(other_mentor=OK, other_coordinator=OK)),
-    "monitoring:add-note": post(staff(DENY, mentor=DONE, coordinator=DONE), SS, OSS,
-                                by_owner(other_mentor=DONE, other_coordinator=DONE)),
-    "monitoring:alert-seen": post(staff(DENY, mentor=DONE, coordinator=DONE), A, OA,
-                                  by_owner(other_mentor=DONE, other_coordinator=DONE)),
-    "monitoring:alert-act": post(staff(DENY, mentor=DONE, coordinator=DONE), A, OA,
-                                 by_owner(other_mentor=DONE, other_coordinator=DONE)),
-    "monitoring:alert-dismiss": post(staff(DENY, mentor=DONE, coordinator=DONE), A, OA,
-                                     by_owner(other_mentor=DONE, other_coordinator=DONE)),
+    "monitoring:student": Rule(
+        staff(DENY, mentor=OK, coordinator=OK), SS, OSS, by_owner(other_mentor=OK, other_coordinator=OK)
+    ),
+    "monitoring:add-note": post(
+        staff(DENY, mentor=DONE, coordinator=DONE),
+        SS,
+        OSS,
+        by_owner(other_mentor=DONE, other_coordinator=DONE),
+    ),
+    "monitoring:alert-seen": post(
+        staff(DENY, mentor=DONE, coordinator=DONE), A, OA, by_owner(other_mentor=DONE, other_coordinator=DONE)
+    ),
+    "monitoring:alert-act": post(
+        staff(DENY, mentor=DONE, coordinator=DONE), A, OA, by_owner(other_mentor=DONE, other_coordinator=DONE)
+    ),
+    "monitoring:alert-dismiss": post(
+        staff(DENY, mentor=DONE, coordinator=DONE), A, OA, by_owner(other_mentor=DONE, other_coordinator=DONE)
+    ),
     "monitoring:groups": Rule(staff(DENY, coordinator=OK, other_coordinator=OK, researcher=OK)),
     "monitoring:group-download": Rule(staff(DENY), {"chart": "means", "fmt": "svg"}),
     # --- messages and rewards ---
-    "messaging:person_messages": Rule(staff(DENY, mentor=OK, coordinator=OK), S, OS,
-                                      by_owner(other_mentor=OK, other_coordinator=OK)),
+    "messaging:person_messages": Rule(
+        staff(DENY, mentor=OK, coordinator=OK), S, OS, by_owner(other_mentor=OK, other_coordinator=OK)
+    ),
     "messaging:payout": Rule(staff(DENY, coordinator=OK, other_coordinator=OK)),
     "messaging:payout_csv": Rule(staff(DENY, coordinator=BAD, other_coordinator=BAD)),  # needs ?period
     # --- contact requests from students ---
@@ -147,8 +191,12 @@ RULES = {
     "support:dossier-export": Rule(staff(BAD)),
     "support:dossier": Rule(staff(DENY), {"pk": "@missing"}),
     "support:dossier-action": post(staff(DENY), {"pk": "@missing", "action": "confirm"}),
-    "support:timeline": Rule(staff(DENY, mentor=OK, coordinator=OK), {"pk": "@student"}, {"pk": "@other_student"},
-                             by_owner(other_mentor=OK, other_coordinator=OK)),
+    "support:timeline": Rule(
+        staff(DENY, mentor=OK, coordinator=OK),
+        {"pk": "@student"},
+        {"pk": "@other_student"},
+        by_owner(other_mentor=OK, other_coordinator=OK),
+    ),
     "support:monitor": Rule(staff(DENY, coordinator=OK, other_coordinator=OK)),
     "support:deregistration-new": Rule(staff(DENY, coordinator=OK, other_coordinator=OK)),
     "support:deregistration": Rule(staff(DENY), {"pk": "@missing"}),
@@ -165,8 +213,9 @@ RULES = {
     "privacy:person-erase": post(staff(DENY, coordinator=DONE), S, OS, by_owner(other_coordinator=DONE)),
     "privacy:audit-csv": Rule(staff(DENY, admin=OK)),
     "privacy:studies": Rule(staff(DENY, researcher=OK)),
-    "privacy:study-export": Rule(staff(DENY, researcher=OK), {"study_id": "@study"}, {"study_id": "@other_study"},
-                                 staff(DENY)),
+    "privacy:study-export": Rule(
+        staff(DENY, researcher=OK), {"study_id": "@study"}, {"study_id": "@other_study"}, staff(DENY)
+    ),
     # --- REST API: bearer tokens only; a browser session opens nothing ---
     "api:openapi-json": Rule(expect(OK)),
     "api:openapi-view": Rule(expect(OK)),
@@ -224,25 +273,47 @@ def world(db, team, other_team, student, mentor, other_mentor, coordinator, rese
     from zicht.privacy.models import Study
 
     other_student = Student.objects.create(team=other_team, external_id="S9", first_name="Otto")
-    MentorLink.objects.create(mentor=other_mentor, student=other_student,
-                              starts_on=timezone.localdate() - timedelta(days=30))
+    MentorLink.objects.create(
+        mentor=other_mentor, student=other_student, starts_on=timezone.localdate() - timedelta(days=30)
+    )
     other_coordinator = User.objects.create_user("olga", password="testpass-123!")
-    StaffRole.objects.create(user=other_coordinator, role=StaffRole.COORDINATOR,
-                             organisation=other_team.organisation, team=other_team)
+    StaffRole.objects.create(
+        user=other_coordinator,
+        role=StaffRole.COORDINATOR,
+        organisation=other_team.organisation,
+        team=other_team,
+    )
     admin = User.objects.create_user("adam", password="testpass-123!")
     StaffRole.objects.create(user=admin, role=StaffRole.ADMIN, organisation=team.organisation)
     window, token = open_window(student)
     _other_window, other_token = open_window(other_student)
     today = timezone.localdate()
-    alert = Alert.objects.create(student=student, kind="missed", week_start=today, last_week_start=today, reason="x")
-    other_alert = Alert.objects.create(student=other_student, kind="missed", week_start=today,
-                                       last_week_start=today, reason="x")
+    alert = Alert.objects.create(
+        student=student, kind="missed", week_start=today, last_week_start=today, reason="x"
+    )
+    other_alert = Alert.objects.create(
+        student=other_student, kind="missed", week_start=today, last_week_start=today, reason="x"
+    )
     return {
-        "users": {"mentor": mentor.user, "other_mentor": other_mentor.user, "coordinator": coordinator,
-                  "other_coordinator": other_coordinator, "researcher": researcher, "admin": admin},
-        "@student": student.pk, "@other_student": other_student.pk, "@team": team.pk, "@other_team": other_team.pk,
-        "@token": token, "@other_token": other_token, "@bad_token": "x" * 43, "@window": window.pk,
-        "@alert": alert.pk, "@other_alert": other_alert.pk, "@missing": 987654,
+        "users": {
+            "mentor": mentor.user,
+            "other_mentor": other_mentor.user,
+            "coordinator": coordinator,
+            "other_coordinator": other_coordinator,
+            "researcher": researcher,
+            "admin": admin,
+        },
+        "@student": student.pk,
+        "@other_student": other_student.pk,
+        "@team": team.pk,
+        "@other_team": other_team.pk,
+        "@token": token,
+        "@other_token": other_token,
+        "@bad_token": "x" * 43,
+        "@window": window.pk,
+        "@alert": alert.pk,
+        "@other_alert": other_alert.pk,
+        "@missing": 987654,
         "@study": Study.objects.create(organisation=team.organisation, key="s", name="S").pk,
         "@other_study": Study.objects.create(organisation=other_team.organisation, key="s", name="S").pk,
     }
@@ -262,8 +333,11 @@ def _outcome(response, method):
 
 
 def _matches(expected, got):
-    return (expected == got or (expected == DENY and got in (GONE, POST_ONLY))
-            or (expected == GONE and got == DENY))
+    return (
+        expected == got
+        or (expected == DENY and got in (GONE, POST_ONLY))
+        or (expected == GONE and got == DENY)
+    )
 
 
 def test_every_role_gets_what_the_matrix_says(client, world, settings):

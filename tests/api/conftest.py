@@ -13,5 +13,12 @@ def token_for(organisation):
     return make
 
 
-ALL_SCOPES = ["people:read", "people:write", "responses:read", "alerts:read", "alerts:write",
-              "enrolments:read", "enrolments:write"]
+ALL_SCOPES = [
+    "people:read",
+    "people:write",
+    "responses:read",
+    "alerts:read",
+    "alerts:write",
+    "enrolments:read",
+    "enrolments:write",
+]

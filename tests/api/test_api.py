@@ -20,7 +20,9 @@ def put(client, path, body, headers):
 
 def test_schema_and_docs_are_published(client):
     schema = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/people", "/api/v1/responses", "/api/v1/alerts", "/api/v1/enrolments"} <= set(schema["paths"])
+    assert {"/api/v1/people", "/api/v1/responses", "/api/v1/alerts", "/api/v1/enrolments"} <= set(
+        schema["paths"]
+    )
     assert client.get("/api/v1/docs").status_code == 200
 
 
@@ -81,8 +83,13 @@ def test_a_token_never_sees_another_organisation(client, token_for, student, oth
 
 def test_people_list_is_paginated_and_filtered_by_date(client, token_for, team):
     for number in range(5):
-        Person.objects.create(team=team, role="student", external_id=f"P{number}", first_name="X",
-                              created_at=timezone.now() - timedelta(days=number * 10))
+        Person.objects.create(
+            team=team,
+            role="student",
+            external_id=f"P{number}",
+            first_name="X",
+            created_at=timezone.now() - timedelta(days=number * 10),
+        )
     headers = token_for("people:read")
     page = client.get("/api/v1/people?limit=2&offset=0", **headers).json()
     assert page["count"] == 5 and len(page["items"]) == 2
@@ -104,41 +111,72 @@ def test_mentor_link_change_keeps_history(client, token_for, team, student, ment
     assert [(link["student"], link["mentor"]) for link in current] == [("S1", "M2")]
 
 
-def test_responses_are_pseudonymised_without_free_text(client, token_for, organisation, student, questionnaires):
+def test_responses_are_pseudonymised_without_free_text(
+    client, token_for, organisation, student, questionnaires
+):
     from zicht.privacy.consent import give_consent
     from zicht.questionnaires.models import Questionnaire
     from zicht.responses.models import Response, Window
 
-    study = Study.objects.create(organisation=organisation, key="ucan", name="U", questionnaire_keys=["student_diary"])
+    study = Study.objects.create(
+        organisation=organisation, key="ucan", name="U", questionnaire_keys=["student_diary"]
+    )
     give_consent(student, "research")
     questionnaire = Questionnaire.objects.get(key="student_diary")
-    window = Window.objects.create(respondent=student, questionnaire=questionnaire, measurement="d", occasion=1,
-                                   opens_at=timezone.now(), state=Window.COMPLETED)
-    Response.objects.create(window=window, version=questionnaire.latest_version(),
-                            answers={"v2": 40, "v13": {"values": ["other"], "other": "bij Sanne thuis"}},
-                            meta={"untouched": ["v9"], "hidden": []})
+    window = Window.objects.create(
+        respondent=student,
+        questionnaire=questionnaire,
+        measurement="d",
+        occasion=1,
+        opens_at=timezone.now(),
+        state=Window.COMPLETED,
+    )
+    Response.objects.create(
+        window=window,
+        version=questionnaire.latest_version(),
+        answers={"v2": 40, "v13": {"values": ["other"], "other": "bij Sanne thuis"}},
+        meta={"untouched": ["v9"], "hidden": []},
+    )
     headers = token_for("responses:read")
     body = client.get("/api/v1/responses?study=ucan", **headers).json()
     item = body["items"][0]
     assert item["pseudonym"] == study.pseudonym(student.pk) and item["answers"]["v2"] == 40
     assert "Sanne" not in json.dumps(body) and item["untouched"] == ["v9"]
     later = (timezone.now() + timedelta(hours=1)).isoformat()
-    assert client.get("/api/v1/responses", {"study": "ucan", "submitted_after": later}, **headers).json()["count"] == 0
+    assert (
+        client.get("/api/v1/responses", {"study": "ucan", "submitted_after": later}, **headers).json()[
+            "count"
+        ]
+        == 0
+    )
     assert client.get("/api/v1/responses?study=unknown", **headers).status_code == 404
 
 
 def test_alerts_can_be_read_and_moved_on(client, token_for, student):
     from zicht.monitoring.models import Alert
 
-    alert = Alert.objects.create(student=student, kind="missed", week_start=timezone.localdate(),
-                                 last_week_start=timezone.localdate(), reason="twee weken gemist")
+    alert = Alert.objects.create(
+        student=student,
+        kind="missed",
+        week_start=timezone.localdate(),
+        last_week_start=timezone.localdate(),
+        reason="twee weken gemist",
+    )
     headers = token_for("alerts:read", "alerts:write")
     assert client.get("/api/v1/alerts?state=new", **headers).json()["items"][0]["id"] == alert.pk
-    patch = client.patch(f"/api/v1/alerts/{alert.pk}", json.dumps({"state": "dismissed", "note": ""}),
-                         content_type="application/json", **headers)
+    patch = client.patch(
+        f"/api/v1/alerts/{alert.pk}",
+        json.dumps({"state": "dismissed", "note": ""}),
+        content_type="application/json",
+        **headers,
+    )
     assert patch.status_code == 409  # a dismissal needs a reason
-    patch = client.patch(f"/api/v1/alerts/{alert.pk}", json.dumps({"state": "seen"}),
-                         content_type="application/json", **headers)
+    patch = client.patch(
+        f"/api/v1/alerts/{alert.pk}",
+        json.dumps({"state": "seen"}),
+        content_type="application/json",
+        **headers,
+    )
     assert patch.status_code == 200 and patch.json()["state"] == "seen"
 
 

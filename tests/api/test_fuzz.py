@@ -30,7 +30,9 @@ def api_schema(db, keep_connection, team, student, mentor, organisation):
 
     from zicht.privacy.models import Study
 
-    Study.objects.create(organisation=organisation, key="ucan", name="U", questionnaire_keys=["student_diary"])
+    Study.objects.create(
+        organisation=organisation, key="ucan", name="U", questionnaire_keys=["student_diary"]
+    )
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 
@@ -53,8 +55,13 @@ def test_api_never_fails_and_errors_are_json(api_schema, auth_headers, mode):
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def call(case):
             response = case.call(headers=auth_headers)
             seen.append(response.status_code)

@@ -16,14 +16,22 @@ def respond(questionnaires):
         at = at or timezone.now()
         questionnaire = Questionnaire.objects.get(key=key)
         window = Window.objects.create(
-            respondent=person, about=about, questionnaire=questionnaire, measurement=key,
+            respondent=person,
+            about=about,
+            questionnaire=questionnaire,
+            measurement=key,
             occasion=Window.objects.filter(respondent=person).count() + 1,
-            opens_at=at - timedelta(hours=2), closes_at=at + timedelta(hours=28),
-            state=Window.COMPLETED, completed_at=at,
+            opens_at=at - timedelta(hours=2),
+            closes_at=at + timedelta(hours=28),
+            state=Window.COMPLETED,
+            completed_at=at,
         )
         return Response.objects.create(
-            window=window, version=questionnaire.latest_version(), answers=answers,
-            meta=meta or {"untouched": [], "touched": [], "hidden": []}, submitted_at=at,
+            window=window,
+            version=questionnaire.latest_version(),
+            answers=answers,
+            meta=meta or {"untouched": [], "touched": [], "hidden": []},
+            submitted_at=at,
         )
 
     return make

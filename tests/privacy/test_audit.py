@@ -12,7 +12,12 @@ from zicht.privacy.models import AppendOnlyError, AuditEvent
 
 def test_audit_records_who_what_whose_and_why(coordinator, student):
     event = audit(coordinator, AuditEvent.EXPORT, student, why="jaarrapportage")
-    assert (event.actor_name, event.action, event.person_id, event.why) == ("coco", "export", student.pk, "jaarrapportage")
+    assert (event.actor_name, event.action, event.person_id, event.why) == (
+        "coco",
+        "export",
+        student.pk,
+        "jaarrapportage",
+    )
     assert event.object_type == "people.person"
     assert event.organisation_id == student.team.organisation_id
 
@@ -92,15 +97,18 @@ def test_staff_page_about_a_person_is_recorded(client, mentor, student):
     from zicht.people.models import StaffRole
 
     user = User.objects.create_user("tl", password="testpass-123!")
-    StaffRole.objects.create(user=user, role=StaffRole.COORDINATOR, organisation=student.team.organisation,
-                             team=student.team)
+    StaffRole.objects.create(
+        user=user, role=StaffRole.COORDINATOR, organisation=student.team.organisation, team=student.team
+    )
     client.force_login(user)
     assert client.get(f"/staff/privacy/person/{student.pk}/").status_code == 200
     event = AuditEvent.objects.get(action="view")
     assert (event.actor_name, event.person_id) == ("tl", student.pk)
 
 
-def test_mentor_page_about_a_student_is_recorded_but_a_refused_one_is_not(client, mentor, student, other_mentor):
+def test_mentor_page_about_a_student_is_recorded_but_a_refused_one_is_not(
+    client, mentor, student, other_mentor
+):
     client.force_login(other_mentor.user)
     assert client.get(f"/staff/mentor/students/{student.pk}/").status_code in (403, 404)
     assert not AuditEvent.objects.exists()

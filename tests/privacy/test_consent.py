@@ -41,16 +41,24 @@ def test_unknown_purpose_is_refused(student):
         give_consent(student, "marketing")
 
 
-def test_coordinator_records_and_withdraws_consent_on_the_privacy_page(client, coordinator, student, other_mentor):
+def test_coordinator_records_and_withdraws_consent_on_the_privacy_page(
+    client, coordinator, student, other_mentor
+):
     client.force_login(coordinator)
     page = client.get(f"/staff/privacy/person/{student.pk}/")
     assert page.status_code == 200 and "Toestemming" in page.content.decode()
     client.post(f"/staff/privacy/person/{student.pk}/toestemming/", {"purpose": "research", "action": "give"})
     assert has_consent(student, "research")
-    client.post(f"/staff/privacy/person/{student.pk}/toestemming/", {"purpose": "research", "action": "withdraw"})
+    client.post(
+        f"/staff/privacy/person/{student.pk}/toestemming/", {"purpose": "research", "action": "withdraw"}
+    )
     assert not has_consent(student, "research")
     # A mentor of another school may not touch this student's consent.
     client.force_login(other_mentor.user)
-    assert client.post(f"/staff/privacy/person/{student.pk}/toestemming/",
-                       {"purpose": "research", "action": "give"}).status_code == 403
+    assert (
+        client.post(
+            f"/staff/privacy/person/{student.pk}/toestemming/", {"purpose": "research", "action": "give"}
+        ).status_code
+        == 403
+    )
     assert not has_consent(student, "research")

@@ -10,17 +10,32 @@ from zicht.privacy import exports
 from zicht.privacy.consent import give_consent, withdraw_consent
 from zicht.privacy.models import AuditEvent, Study
 
-ANSWERS = {"v1": "no", "v7": 12, "v8": 55, "v13": {"values": ["work", "other"], "other": "Sanne haar verjaardag"},
-           "v18": "yes", "v19": 80, "v25": 64}
-META = {"untouched": ["v9", "v10"], "hidden": ["v2", "v3", "v4", "v5", "v6"], "touched": ["v7"],
-        "seconds_to_complete": 95.0}
+ANSWERS = {
+    "v1": "no",
+    "v7": 12,
+    "v8": 55,
+    "v13": {"values": ["work", "other"], "other": "Sanne haar verjaardag"},
+    "v18": "yes",
+    "v19": 80,
+    "v25": 64,
+}
+META = {
+    "untouched": ["v9", "v10"],
+    "hidden": ["v2", "v3", "v4", "v5", "v6"],
+    "touched": ["v7"],
+    "seconds_to_complete": 95.0,
+}
 AT = datetime(2026, 3, 26, 11, 30, tzinfo=UTC)  # 12:30 in Amsterdam (winter time)
 
 
 @pytest.fixture
 def study(organisation):
-    return Study.objects.create(organisation=organisation, key="ucan", name="U-can-act",
-                                questionnaire_keys=["student_diary", "mentor_diary"])
+    return Study.objects.create(
+        organisation=organisation,
+        key="ucan",
+        name="U-can-act",
+        questionnaire_keys=["student_diary", "mentor_diary"],
+    )
 
 
 @pytest.fixture
@@ -30,7 +45,11 @@ def answered(student, respond):
 
 
 def long_table(study, **options):
-    return [dict(zip(rows[0], row)) for rows in [list(exports.long_rows(study, **options))] for row in rows[1:]]
+    return [
+        dict(zip(rows[0], row, strict=True))
+        for rows in [list(exports.long_rows(study, **options))]
+        for row in rows[1:]
+    ]
 
 
 def test_long_export_has_one_row_per_item_with_status_and_no_identities(study, answered, student):
@@ -52,8 +71,9 @@ def test_long_export_has_one_row_per_item_with_status_and_no_identities(study, a
 def test_pseudonyms_are_stable_per_study_and_differ_between_studies(study, answered, student, organisation):
     first = {r["pseudonym"] for r in long_table(study)}
     second = {r["pseudonym"] for r in long_table(study)}
-    other = Study.objects.create(organisation=organisation, key="other", name="Ander onderzoek",
-                                 questionnaire_keys=["student_diary"])
+    other = Study.objects.create(
+        organisation=organisation, key="other", name="Ander onderzoek", questionnaire_keys=["student_diary"]
+    )
     assert first == second == {study.pseudonym(student.pk)}
     assert {r["pseudonym"] for r in long_table(other)} != first
     assert len(next(iter(first))) == 17
@@ -67,13 +87,13 @@ def test_only_people_with_research_consent_are_exported(study, answered, student
 
 def test_wide_export_codes_missing_values(study, answered):
     rows = list(exports.wide_rows(study, "student_diary"))
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["v8"] == 55 and row["v9"] == -1 and row["v2"] == -2 and row["v11"] == -3
     assert row["v1"] == 2 and row["v18"] == 1  # yes = 1, no = 2 in option order
     assert (row["v13_work"], row["v13_hobby"], row["v13_other"]) == (1, 0, 1)
     assert "v13_othertext" not in row  # free text only on request
     with_text = list(exports.wide_rows(study, "student_diary", include_text=True))
-    assert dict(zip(with_text[0], with_text[1]))["v13_othertext"] == "Sanne haar verjaardag"
+    assert dict(zip(with_text[0], with_text[1], strict=True))["v13_othertext"] == "Sanne haar verjaardag"
 
 
 def test_identities_only_when_asked(study, answered, student):
@@ -109,8 +129,13 @@ def test_xlsx_has_a_sheet_per_questionnaire_and_the_codebook(study, answered, tm
 
 def test_codebook_describes_every_item_from_the_definitions(study, questionnaires):
     lines = "".join(exports.codebook_csv_lines(study)).lstrip("\ufeff")
-    rows = {r["variable"]: r for r in csv.DictReader(io.StringIO(lines)) if r["questionnaire"] == "student_diary"}
-    assert rows["v2"]["conditions"].startswith("start verborgen") and "shown if v1 = yes" in rows["v2"]["conditions"]
+    rows = {
+        r["variable"]: r for r in csv.DictReader(io.StringIO(lines)) if r["questionnaire"] == "student_diary"
+    }
+    assert (
+        rows["v2"]["conditions"].startswith("start verborgen")
+        and "shown if v1 = yes" in rows["v2"]["conditions"]
+    )
     assert "1 = Ja / Yes" in rows["v1"]["values"]
     assert rows["v25"]["text_en"] and rows["v25"]["anchors"]
     assert rows["v25"]["missing_codes"].startswith("-1")
@@ -118,13 +143,16 @@ def test_codebook_describes_every_item_from_the_definitions(study, questionnaire
     assert "v25" in html and "untouched" in html
 
 
-def test_researcher_downloads_a_streamed_csv_with_a_reason_and_it_is_audited(client, researcher, study, answered):
+def test_researcher_downloads_a_streamed_csv_with_a_reason_and_it_is_audited(
+    client, researcher, study, answered
+):
     client.force_login(researcher)
     assert client.get(f"/staff/privacy/onderzoek/{study.pk}/export/").status_code == 200
     refused = client.post(f"/staff/privacy/onderzoek/{study.pk}/export/", {"format": "long.csv"})
     assert refused.status_code == 400
-    response = client.post(f"/staff/privacy/onderzoek/{study.pk}/export/",
-                           {"format": "long.csv", "why": "analyse week 12"})
+    response = client.post(
+        f"/staff/privacy/onderzoek/{study.pk}/export/", {"format": "long.csv", "why": "analyse week 12"}
+    )
     assert response.streaming
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("pseudonym,about_pseudonym")
@@ -132,20 +160,27 @@ def test_researcher_downloads_a_streamed_csv_with_a_reason_and_it_is_audited(cli
     assert event.why == "analyse week 12" and event.detail["identities"] is False
 
 
-def test_researcher_may_not_export_identities_or_other_schools(client, researcher, study, answered, other_team):
+def test_researcher_may_not_export_identities_or_other_schools(
+    client, researcher, study, answered, other_team
+):
     client.force_login(researcher)
-    denied = client.post(f"/staff/privacy/onderzoek/{study.pk}/export/",
-                         {"format": "long.csv", "why": "x", "identities": "1"})
+    denied = client.post(
+        f"/staff/privacy/onderzoek/{study.pk}/export/", {"format": "long.csv", "why": "x", "identities": "1"}
+    )
     assert denied.status_code == 403
-    foreign = Study.objects.create(organisation=other_team.organisation, key="f", name="F", questionnaire_keys=[])
+    foreign = Study.objects.create(
+        organisation=other_team.organisation, key="f", name="F", questionnaire_keys=[]
+    )
     assert client.get(f"/staff/privacy/onderzoek/{foreign.pk}/export/").status_code == 403
 
 
 @pytest.mark.parametrize("fmt", ["wide.csv", "xlsx", "sav", "codebook.html", "codebook.csv"])
 def test_every_format_downloads(client, researcher, study, answered, fmt):
     client.force_login(researcher)
-    response = client.post(f"/staff/privacy/onderzoek/{study.pk}/export/",
-                           {"format": fmt, "why": "check", "questionnaire": "student_diary"})
+    response = client.post(
+        f"/staff/privacy/onderzoek/{study.pk}/export/",
+        {"format": fmt, "why": "check", "questionnaire": "student_diary"},
+    )
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert len(body) > 100

@@ -24,39 +24,58 @@ PERSONAL = [FIRST, LAST, PHONE, "0611122233", EMAIL, SCHOOL_NUMBER]
 
 @pytest.fixture
 def zoraida(team, mentor):
-    person = Student.objects.create(team=team, external_id=SCHOOL_NUMBER, first_name=FIRST, last_name=LAST,
-                                    phone=PHONE, email=EMAIL)
-    MentorLink.objects.create(mentor=mentor, student=person, starts_on=timezone.localdate() - timedelta(days=30))
+    person = Student.objects.create(
+        team=team, external_id=SCHOOL_NUMBER, first_name=FIRST, last_name=LAST, phone=PHONE, email=EMAIL
+    )
+    MentorLink.objects.create(
+        mentor=mentor, student=person, starts_on=timezone.localdate() - timedelta(days=30)
+    )
     return person
 
 
 def fill_every_table(person, mentor, coordinator, respond):
     """Personal data of ``person`` in every table that can hold it."""
-    respond(person, {"v1": "yes", "v2": 70, "v13": {"values": ["other"], "other": f"{FIRST} op stage"}, "v25": 50})
+    respond(
+        person, {"v1": "yes", "v2": 70, "v13": {"values": ["other"], "other": f"{FIRST} op stage"}, "v25": 50}
+    )
     respond(mentor, {"v1": "yes"}, key="mentor_diary", about=person)
     # A mentor diary's free text about the student, under the mentor's own response.
     response = Response.objects.get(window__about=person)
     response.answers = {**response.answers, "notes": f"Gesprek met {FIRST} {LAST}, bel {PHONE}"}
     response.save()
     open_window = Window.objects.create(
-        respondent=person, questionnaire=response.window.questionnaire, measurement="student_diary", occasion=9,
-        opens_at=timezone.now(), closes_at=timezone.now() + timedelta(hours=3))
+        respondent=person,
+        questionnaire=response.window.questionnaire,
+        measurement="student_diary",
+        occasion=9,
+        opens_at=timezone.now(),
+        closes_at=timezone.now() + timedelta(hours=3),
+    )
     Draft.objects.create(window=open_window, answers={"v13": f"ik ben {FIRST}"})
     AccessLink.issue(person, expires_at=timezone.now() + timedelta(days=1))
     audit(coordinator, AuditEvent.VIEW, person, why=f"vraag van {FIRST} {LAST}")
     from zicht.messaging.models import Delivery, Invitation, OptOut
 
-    invitation = Invitation.objects.create(person=person, kind="invitation", moment=timezone.now(),
-                                           due_at=timezone.now())
-    Delivery.objects.create(invitation=invitation, channel="sms", to=PHONE, body=f"Hoi {FIRST}, vul je dagboek in")
-    Delivery.objects.create(invitation=invitation, channel="email", to=EMAIL, subject=f"Dagboek {FIRST}",
-                            body="link")
+    invitation = Invitation.objects.create(
+        person=person, kind="invitation", moment=timezone.now(), due_at=timezone.now()
+    )
+    Delivery.objects.create(
+        invitation=invitation, channel="sms", to=PHONE, body=f"Hoi {FIRST}, vul je dagboek in"
+    )
+    Delivery.objects.create(
+        invitation=invitation, channel="email", to=EMAIL, subject=f"Dagboek {FIRST}", body="link"
+    )
     OptOut.objects.create(phone=PHONE, source="sms", text=f"STOP {FIRST}")
     from zicht.monitoring.models import Alert, CaseNote
 
     CaseNote.objects.create(student=person, author=mentor.user, text=f"{FIRST} belde, mail {EMAIL}")
-    Alert.objects.create(student=person, kind="missed", week_start=timezone.localdate(),
-                         last_week_start=timezone.localdate(), reason=f"{FIRST} miste twee dagboeken")
+    Alert.objects.create(
+        student=person,
+        kind="missed",
+        week_start=timezone.localdate(),
+        last_week_start=timezone.localdate(),
+        reason=f"{FIRST} miste twee dagboeken",
+    )
 
 
 def personal_values_left(values):
@@ -67,7 +86,7 @@ def personal_values_left(values):
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from introspection
             columns = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     text = value if isinstance(value, str) else json.dumps(value, default=str)
                     for personal in values:
                         if personal.lower() in text.lower():
@@ -88,7 +107,9 @@ def test_access_export_is_a_zip_with_json_csv_and_a_readable_summary(zoraida, me
     assert all("token_hash" not in row for row in content["responses.accesslink"])
     summary = archive.read("summary.html").decode()
     assert FIRST in summary and "Ben je deze week naar school" in summary
-    assert AuditEvent.objects.filter(action="access_export", person_id=zoraida.pk, why="verzoek per e-mail").exists()
+    assert AuditEvent.objects.filter(
+        action="access_export", person_id=zoraida.pk, why="verzoek per e-mail"
+    ).exists()
 
 
 def test_erasure_leaves_no_personal_value_in_any_table(zoraida, mentor, coordinator, respond):
@@ -105,14 +126,17 @@ def test_erasure_leaves_no_personal_value_in_any_table(zoraida, mentor, coordina
 
 
 def test_erasure_keeps_coded_research_answers_under_the_pseudonym_with_consent(
-        zoraida, mentor, coordinator, respond, organisation):
+    zoraida, mentor, coordinator, respond, organisation
+):
     from zicht.privacy import exports
     from zicht.privacy.models import Study
 
     give_consent(zoraida, "research")
     give_consent(mentor, "research")
     fill_every_table(zoraida, mentor, coordinator, respond)
-    study = Study.objects.create(organisation=organisation, key="s", name="S", questionnaire_keys=["student_diary"])
+    study = Study.objects.create(
+        organisation=organisation, key="s", name="S", questionnaire_keys=["student_diary"]
+    )
     pseudonym_before = {row[0] for row in list(exports.long_rows(study))[1:]}
     gdpr.erase_person(zoraida, user=coordinator, why="verzoek")
     assert personal_values_left(PERSONAL) == []
@@ -121,7 +145,9 @@ def test_erasure_keeps_coded_research_answers_under_the_pseudonym_with_consent(
     assert {row[0] for row in list(exports.long_rows(study))[1:]} == pseudonym_before
 
 
-def test_erasing_a_mentor_also_clears_their_login_and_their_name_in_the_audit_log(mentor, student, coordinator):
+def test_erasing_a_mentor_also_clears_their_login_and_their_name_in_the_audit_log(
+    mentor, student, coordinator
+):
     audit(mentor.user, AuditEvent.VIEW, student)
     gdpr.erase_person(mentor, user=coordinator, why="uit dienst")
     assert personal_values_left(["Fatima", "Bakker", "fatima@example.org", "+31612345678"]) == []
@@ -142,5 +168,8 @@ def test_coordinator_page_downloads_access_zip_and_erases_with_confirmation(clie
 def test_other_mentor_cannot_request_or_erase(client, other_mentor, zoraida):
     client.force_login(other_mentor.user)
     assert client.post(f"/staff/privacy/person/{zoraida.pk}/inzage/", {"why": "x"}).status_code == 403
-    assert client.post(f"/staff/privacy/person/{zoraida.pk}/wissen/", {"why": "x", "confirm": "ja"}).status_code == 403
+    assert (
+        client.post(f"/staff/privacy/person/{zoraida.pk}/wissen/", {"why": "x", "confirm": "ja"}).status_code
+        == 403
+    )
     assert Person.objects.get(pk=zoraida.pk).first_name == FIRST

@@ -29,8 +29,9 @@ def test_active_people_are_never_purged(student, organisation):
 
 
 def test_research_data_is_deleted_after_the_study_retention(student, organisation, respond):
-    Study.objects.create(organisation=organisation, key="s", name="S", questionnaire_keys=["student_diary"],
-                         retention_days=30)
+    Study.objects.create(
+        organisation=organisation, key="s", name="S", questionnaire_keys=["student_diary"], retention_days=30
+    )
     old = respond(student, {"v1": "no"}, at=NOW - timedelta(days=31))
     recent = respond(student, {"v1": "yes"}, at=NOW - timedelta(days=29))
     assert purge_expired(now=NOW)["responses_deleted"] == 1

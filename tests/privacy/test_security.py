@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from privacy.conftest import totp_now
 
@@ -95,7 +95,9 @@ def test_login_attempts_per_address_are_limited(client, settings, mentor):
 
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
     policy = client.get("/login/")["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in policy
 
 

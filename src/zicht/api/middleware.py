@@ -16,7 +16,9 @@ class JsonErrorsMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            replacement = JsonResponse({"detail": response.reason_phrase or "error"}, status=response.status_code)
+            replacement = JsonResponse(
+                {"detail": response.reason_phrase or "error"}, status=response.status_code
+            )
             for header in ("Retry-After", "Allow", "WWW-Authenticate"):
                 if header in response:
                     replacement[header] = response[header]

@@ -9,7 +9,6 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import Http404
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
@@ -17,7 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
 
 from zicht.core import clock, permissions
-from zicht.people.models import MentorLink, Person, Team
+from zicht.people.models import MentorLink, Team
 from zicht.privacy.models import ApiToken, Study
 
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -66,9 +65,18 @@ def need(request, scope):
 
     if not permissions.api_token_allows(request.auth, scope):
         raise HttpError(403, f"this token lacks the scope {scope}")
-    audit(None, AuditEvent.API, None, organisation_id=request.auth.organisation_id,
-          detail={"token": request.auth.prefix, "method": request.method, "path": request.path[:200],
-                  "scope": scope})
+    audit(
+        None,
+        AuditEvent.API,
+        None,
+        organisation_id=request.auth.organisation_id,
+        detail={
+            "token": request.auth.prefix,
+            "method": request.method,
+            "path": request.path[:200],
+            "scope": scope,
+        },
+    )
     return request.auth
 
 
@@ -113,8 +121,11 @@ class PeopleFilter(Schema):
 
 
 def _person(request, role, external_id):
-    matches = list(permissions.api_people(request.auth).filter(role=role, external_id=external_id)
-                   .select_related("team")[:2])
+    matches = list(
+        permissions.api_people(request.auth)
+        .filter(role=role, external_id=external_id)
+        .select_related("team")[:2]
+    )
     if not matches:
         raise Http404
     if len(matches) > 1:
@@ -230,8 +241,11 @@ class LinkFilter(Schema):
 @paginate(LimitOffsetPagination)
 def list_links(request, filters: Query[LinkFilter]):
     need(request, "people:read")
-    links = MentorLink.objects.filter(student__in=permissions.api_people(request.auth)).select_related(
-        "student", "mentor").order_by("id")
+    links = (
+        MentorLink.objects.filter(student__in=permissions.api_people(request.auth))
+        .select_related("student", "mentor")
+        .order_by("id")
+    )
     if filters.student:
         links = links.filter(student__external_id=filters.student)
     if filters.mentor:
@@ -257,7 +271,9 @@ def put_link(request, payload: MentorLinkIn):
         from zicht.protocols.services import change_mentor
 
         change_mentor(student, mentor, on)
-        return MentorLink.objects.select_related("student", "mentor").get(student=student, ends_on__isnull=True)
+        return MentorLink.objects.select_related("student", "mentor").get(
+            student=student, ends_on__isnull=True
+        )
     return people_services.link_mentor(student, mentor, on=on)
 
 
@@ -304,18 +320,37 @@ def list_responses(request, filters: Query[ResponseFilter]):
     definitions = {}
 
     def out(row):
-        (response_id, answers, meta, version_id, _language, submitted_at, respondent_id, about_id, role, key,
-         measurement, occasion) = row
+        (
+            response_id,
+            answers,
+            meta,
+            version_id,
+            _language,
+            submitted_at,
+            respondent_id,
+            about_id,
+            role,
+            key,
+            measurement,
+            occasion,
+        ) = row
         if version_id not in definitions:
             version = QuestionnaireVersion.objects.get(pk=version_id)
             definitions[version_id] = (version.number, gdpr.free_text_ids(version.definition))
         number, text_ids = definitions[version_id]
         return {
-            "id": response_id, "pseudonym": study.pseudonym(respondent_id),
-            "about_pseudonym": study.pseudonym(about_id) if about_id else "", "respondent_role": role,
-            "questionnaire": key, "version": number, "measurement": measurement, "occasion": occasion,
-            "submitted_at": submitted_at, "answers": gdpr.strip_free_text(answers or {}, text_ids),
-            "untouched": (meta or {}).get("untouched", []), "hidden": (meta or {}).get("hidden", []),
+            "id": response_id,
+            "pseudonym": study.pseudonym(respondent_id),
+            "about_pseudonym": study.pseudonym(about_id) if about_id else "",
+            "respondent_role": role,
+            "questionnaire": key,
+            "version": number,
+            "measurement": measurement,
+            "occasion": occasion,
+            "submitted_at": submitted_at,
+            "answers": gdpr.strip_free_text(answers or {}, text_ids),
+            "untouched": (meta or {}).get("untouched", []),
+            "hidden": (meta or {}).get("hidden", []),
         }
 
     return _Mapped(rows, out)
@@ -371,7 +406,9 @@ class AlertFilter(Schema):
 
 class AlertChange(Schema):
     state: Literal["seen", "acted", "dismissed"]
-    note: str = Field("", max_length=2000, description="what was done (acted) or why not a concern (dismissed)")
+    note: str = Field(
+        "", max_length=2000, description="what was done (acted) or why not a concern (dismissed)"
+    )
 
 
 def _alerts(request):
@@ -468,7 +505,8 @@ def _subscriptions(request):
     from zicht.protocols.models import Subscription
 
     return Subscription.objects.filter(person__in=permissions.api_people(request.auth)).select_related(
-        "person", "about", "protocol")
+        "person", "about", "protocol"
+    )
 
 
 @api.get("/enrolments", response=list[EnrolmentOut], tags=["enrolments"])

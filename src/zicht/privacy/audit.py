@@ -67,8 +67,17 @@ def record_view(request, person, what=""):
     return audit(request.user, AuditEvent.VIEW, person, detail={"path": request.path[:200], "what": what})
 
 
-CSV_COLUMNS = ["at_utc", "actor_id", "actor", "action", "object_type", "object_id", "person_id",
-               "organisation_id", "why"]
+CSV_COLUMNS = [
+    "at_utc",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "person_id",
+    "organisation_id",
+    "why",
+]
 
 
 class _Echo:
@@ -81,7 +90,16 @@ def csv_rows(events):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events.order_by("at", "id").iterator(chunk_size=2000):
-        yield writer.writerow([
-            event.at.isoformat(), event.actor_id or "", event.actor_name, event.action, event.object_type,
-            event.object_id, event.person_id or "", event.organisation_id or "", event.why,
-        ])
+        yield writer.writerow(
+            [
+                event.at.isoformat(),
+                event.actor_id or "",
+                event.actor_name,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.person_id or "",
+                event.organisation_id or "",
+                event.why,
+            ]
+        )

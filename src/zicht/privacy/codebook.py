@@ -12,8 +12,11 @@ from zicht.questionnaires.models import QuestionnaireVersion
 UNTOUCHED = -1  # a slider shown but never moved
 HIDDEN = -2  # not shown: a show/hide rule kept the item hidden
 SKIPPED = -3  # shown, could be answered, left empty
-MISSING_CODES = {UNTOUCHED: "niet aangeraakt / untouched", HIDDEN: "verborgen / hidden",
-                 SKIPPED: "niet beantwoord / skipped"}
+MISSING_CODES = {
+    UNTOUCHED: "niet aangeraakt / untouched",
+    HIDDEN: "verborgen / hidden",
+    SKIPPED: "niet beantwoord / skipped",
+}
 OTHER_CODE = 97  # the "other, namely ..." option of a radio item
 
 NUMERIC_TYPES = ("slider", "number", "time")
@@ -72,7 +75,9 @@ def _conditions(items):
             for target in option.get("shows", ()):
                 rules.setdefault(target, []).append(f"getoond als/shown if {item['id']} = {option['value']}")
             for target in option.get("hides", ()):
-                rules.setdefault(target, []).append(f"verborgen als/hidden if {item['id']} = {option['value']}")
+                rules.setdefault(target, []).append(
+                    f"verborgen als/hidden if {item['id']} = {option['value']}"
+                )
     return rules
 
 
@@ -111,17 +116,27 @@ def variables_for(questionnaire, versions=None):
             if kind == "info" or in_repeat or item.get("foreach"):
                 continue  # repeat blocks and per-student copies are exported in the long format only
             base = dict(
-                item_id=item["id"], questionnaire=questionnaire.key, type=kind,
-                text_nl=_text(item.get("text"), "nl"), text_en=_text(item.get("text"), "en"),
+                item_id=item["id"],
+                questionnaire=questionnaire.key,
+                type=kind,
+                text_nl=_text(item.get("text"), "nl"),
+                text_en=_text(item.get("text"), "en"),
                 conditions="; ".join(
-                    (["start verborgen/starts hidden"] if item.get("hidden") else []) + rules.get(item["id"], [])
+                    (["start verborgen/starts hidden"] if item.get("hidden") else [])
+                    + rules.get(item["id"], [])
                 ),
             )
             if kind in NUMERIC_TYPES:
                 anchors = item.get("anchors") or {}
-                var = Variable(name=item["id"], kind="numeric", **base,
-                               anchors=f"{_both(anchors.get('left'))} ↔ {_both(anchors.get('right'))}" if anchors else "",
-                               range=_range(item))
+                var = Variable(
+                    name=item["id"],
+                    kind="numeric",
+                    **base,
+                    anchors=f"{_both(anchors.get('left'))} ↔ {_both(anchors.get('right'))}"
+                    if anchors
+                    else "",
+                    range=_range(item),
+                )
                 add(var, version.number)
             elif kind in CODED_TYPES:
                 var = add(Variable(name=item["id"], kind="coded", **base), version.number)
@@ -133,29 +148,59 @@ def variables_for(questionnaire, versions=None):
                 if item.get("other"):
                     var.codes["other"] = OTHER_CODE
                     var.value_labels[OTHER_CODE] = _both(item.get("other_label")) or "anders / other"
-                    add(Variable(name=f"{item['id']}_other", kind="text", free_text=True,
-                                 **{**base, "text_nl": base["text_nl"] + " (anders)",
-                                    "text_en": base["text_en"] + " (other)"}), version.number)
+                    add(
+                        Variable(
+                            name=f"{item['id']}_other",
+                            kind="text",
+                            free_text=True,
+                            **{
+                                **base,
+                                "text_nl": base["text_nl"] + " (anders)",
+                                "text_en": base["text_en"] + " (other)",
+                            },
+                        ),
+                        version.number,
+                    )
             elif kind == "checkbox":
                 options = list(item.get("options", ()))
                 if item.get("other"):
                     options.append({"value": "other", "label": item.get("other_label") or "anders / other"})
                 for option in options:
-                    var = Variable(name=f"{item['id']}_{option['value']}", kind="dummy", option=option["value"],
-                                   **{**base, "text_nl": f"{base['text_nl']}: {_text(option.get('label'), 'nl')}",
-                                      "text_en": f"{base['text_en']}: {_text(option.get('label'), 'en')}"})
+                    var = Variable(
+                        name=f"{item['id']}_{option['value']}",
+                        kind="dummy",
+                        option=option["value"],
+                        **{
+                            **base,
+                            "text_nl": f"{base['text_nl']}: {_text(option.get('label'), 'nl')}",
+                            "text_en": f"{base['text_en']}: {_text(option.get('label'), 'en')}",
+                        },
+                    )
                     var.value_labels = {0: "niet gekozen / not chosen", 1: "gekozen / chosen"}
                     add(var, version.number)
                 if item.get("other"):
-                    add(Variable(name=f"{item['id']}_othertext", kind="text", free_text=True, **base), version.number)
+                    add(
+                        Variable(name=f"{item['id']}_othertext", kind="text", free_text=True, **base),
+                        version.number,
+                    )
             elif kind in TEXT_TYPES:
                 add(Variable(name=item["id"], kind="text", free_text=True, **base), version.number)
             elif kind == "date":
                 add(Variable(name=item["id"], kind="date", **base), version.number)
             elif kind == "repeat":
-                add(Variable(name=f"{item['id']}_n", kind="count", range="0-", **{
-                    **base, "text_nl": base["text_nl"] + " (aantal blokken)",
-                    "text_en": base["text_en"] + " (number of blocks)"}), version.number)
+                add(
+                    Variable(
+                        name=f"{item['id']}_n",
+                        kind="count",
+                        range="0-",
+                        **{
+                            **base,
+                            "text_nl": base["text_nl"] + " (aantal blokken)",
+                            "text_en": base["text_en"] + " (number of blocks)",
+                        },
+                    ),
+                    version.number,
+                )
     return [by_name[name] for name in order]
 
 
@@ -179,8 +224,20 @@ def items_of(definition):
                 yield sub, item["id"]
 
 
-CODEBOOK_COLUMNS = ["questionnaire", "variable", "item_id", "type", "text_nl", "text_en", "values",
-                    "anchors", "range", "conditions", "versions", "missing_codes"]
+CODEBOOK_COLUMNS = [
+    "questionnaire",
+    "variable",
+    "item_id",
+    "type",
+    "text_nl",
+    "text_en",
+    "values",
+    "anchors",
+    "range",
+    "conditions",
+    "versions",
+    "missing_codes",
+]
 
 
 def codebook_rows(questionnaires):

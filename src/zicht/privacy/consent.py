@@ -23,7 +23,11 @@ def give_consent(person, purpose, *, text=None, now=None, recorded_by="self", us
     now = now or clock.now()
     text = text or current_text(purpose)
     with transaction.atomic():
-        active = Consent.objects.select_for_update().filter(person=person, purpose=purpose, withdrawn_at=None).first()
+        active = (
+            Consent.objects.select_for_update()
+            .filter(person=person, purpose=purpose, withdrawn_at=None)
+            .first()
+        )
         if active is not None and active.text_id == text.pk:
             return active
         if active is not None:  # agreeing to a newer text replaces the old yes
@@ -32,8 +36,14 @@ def give_consent(person, purpose, *, text=None, now=None, recorded_by="self", us
         consent = Consent.objects.create(
             person=person, purpose=purpose, text=text, given_at=now, recorded_by=recorded_by
         )
-        audit(user, AuditEvent.CONSENT, consent, person=person, detail={"purpose": purpose, "version": text.version},
-              now=now)
+        audit(
+            user,
+            AuditEvent.CONSENT,
+            consent,
+            person=person,
+            detail={"purpose": purpose, "version": text.version},
+            now=now,
+        )
     return consent
 
 
@@ -41,7 +51,9 @@ def withdraw_consent(person, purpose, *, now=None, user=None):
     """Withdraw a yes; returns how many active consents ended (0 when there was none)."""
     now = now or clock.now()
     with transaction.atomic():
-        ended = Consent.objects.filter(person=person, purpose=purpose, withdrawn_at=None).update(withdrawn_at=now)
+        ended = Consent.objects.filter(person=person, purpose=purpose, withdrawn_at=None).update(
+            withdrawn_at=now
+        )
         if ended:
             audit(user, AuditEvent.WITHDRAW, person, person=person, detail={"purpose": purpose}, now=now)
     return ended

@@ -25,17 +25,39 @@ from zicht.questionnaires.models import Questionnaire, QuestionnaireVersion
 from zicht.responses.models import Response
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
-META_COLUMNS = ["pseudonym", "about_pseudonym", "respondent_role", "questionnaire", "version", "measurement",
-                "occasion", "submitted_utc", "submitted_amsterdam", "seconds_to_complete", "language"]
+META_COLUMNS = [
+    "pseudonym",
+    "about_pseudonym",
+    "respondent_role",
+    "questionnaire",
+    "version",
+    "measurement",
+    "occasion",
+    "submitted_utc",
+    "submitted_amsterdam",
+    "seconds_to_complete",
+    "language",
+]
 IDENTITY_COLUMNS = ["external_id", "first_name", "last_name", "phone", "email"]
 LONG_COLUMNS = META_COLUMNS + ["item", "block", "value", "value_label", "status"]
 
 ANSWERED, UNTOUCHED, HIDDEN, SKIPPED = "answered", "untouched", "hidden", "skipped"
 STATUS_CODES = {UNTOUCHED: cb.UNTOUCHED, HIDDEN: cb.HIDDEN, SKIPPED: cb.SKIPPED}
 
-RESPONSE_FIELDS = ("id", "answers", "meta", "version_id", "language", "submitted_at", "window__respondent_id",
-                   "window__about_id", "window__respondent__role", "window__questionnaire__key",
-                   "window__measurement", "window__occasion")
+RESPONSE_FIELDS = (
+    "id",
+    "answers",
+    "meta",
+    "version_id",
+    "language",
+    "submitted_at",
+    "window__respondent_id",
+    "window__about_id",
+    "window__respondent__role",
+    "window__questionnaire__key",
+    "window__measurement",
+    "window__occasion",
+)
 
 
 class _Echo:
@@ -47,8 +69,11 @@ class _Echo:
 
 def consenting_people(now=None):
     now = now or clock.now()
-    return (Consent.objects.filter(purpose=ConsentText.RESEARCH, given_at__lte=now)
-            .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=now)).values("person_id"))
+    return (
+        Consent.objects.filter(purpose=ConsentText.RESEARCH, given_at__lte=now)
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=now))
+        .values("person_id")
+    )
 
 
 def study_responses(study, questionnaire_keys=None, *, since=None, until=None, now=None, consent=True):
@@ -89,19 +114,42 @@ class _Context:
         if person_id not in self._people:
             if len(self._people) > 100_000:
                 self._people.clear()
-            person = Person.objects.filter(pk=person_id).values_list(
-                "external_id", "first_name", "last_name", "phone", "email").first()
+            person = (
+                Person.objects.filter(pk=person_id)
+                .values_list("external_id", "first_name", "last_name", "phone", "email")
+                .first()
+            )
             self._people[person_id] = list(person or ("", "", "", "", ""))
         return self._people[person_id]
 
     def meta(self, row):
-        (response_id, answers, meta, version_id, language, submitted_at, respondent_id, about_id, role, key,
-         measurement, occasion) = row
+        (
+            response_id,
+            answers,
+            meta,
+            version_id,
+            language,
+            submitted_at,
+            respondent_id,
+            about_id,
+            role,
+            key,
+            measurement,
+            occasion,
+        ) = row
         number, _items = self.version(version_id)
         values = [
-            self.pseudonym(respondent_id), self.pseudonym(about_id) if about_id else "", role, key, number,
-            measurement, occasion, submitted_at.isoformat(), submitted_at.astimezone(LOCAL).isoformat(),
-            (meta or {}).get("seconds_to_complete", ""), language,
+            self.pseudonym(respondent_id),
+            self.pseudonym(about_id) if about_id else "",
+            role,
+            key,
+            number,
+            measurement,
+            occasion,
+            submitted_at.isoformat(),
+            submitted_at.astimezone(LOCAL).isoformat(),
+            (meta or {}).get("seconds_to_complete", ""),
+            language,
         ]
         if self.identities:
             values += self.identity(respondent_id)
@@ -149,11 +197,24 @@ def cb_codes(value):
     return [str(value)]
 
 
-def long_rows(study, *, identities=False, include_text=False, questionnaire_keys=None, since=None, until=None,
-              now=None, chunk_size=None):
+def long_rows(
+    study,
+    *,
+    identities=False,
+    include_text=False,
+    questionnaire_keys=None,
+    since=None,
+    until=None,
+    now=None,
+    chunk_size=None,
+):
     """Yield lists: a header, then one row per item per response (answered or not)."""
     context = _Context(study, identities)
-    yield LONG_COLUMNS[:len(META_COLUMNS)] + (IDENTITY_COLUMNS if identities else []) + LONG_COLUMNS[len(META_COLUMNS):]
+    yield (
+        LONG_COLUMNS[: len(META_COLUMNS)]
+        + (IDENTITY_COLUMNS if identities else [])
+        + LONG_COLUMNS[len(META_COLUMNS) :]
+    )
     chunk_size = chunk_size or settings.ZICHT_EXPORT_CHUNK
     rows = study_responses(study, questionnaire_keys, since=since, until=until, now=now)
     for row in rows.iterator(chunk_size=chunk_size):
@@ -221,8 +282,17 @@ def _wide_value(var, answers, meta, include_text):
     return str(value)
 
 
-def wide_rows(study, questionnaire_key, *, identities=False, include_text=False, since=None, until=None, now=None,
-              chunk_size=None):
+def wide_rows(
+    study,
+    questionnaire_key,
+    *,
+    identities=False,
+    include_text=False,
+    since=None,
+    until=None,
+    now=None,
+    chunk_size=None,
+):
     """Yield a header, then one row per response; missing values coded -1/-2/-3 (codebook.py)."""
     variables = [v for v in wide_variables(questionnaire_key) if include_text or not v.free_text]
     context = _Context(study, identities)
@@ -279,22 +349,32 @@ def write_sav(study, questionnaire_key, path, *, identities=False, include_text=
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
         else:
             frame[column] = frame[column].astype(str)
-    labels = {v.name: (f"{v.text_nl} / {v.text_en}" if v.text_en != v.text_nl else v.text_nl)[:250]
-              for v in variables}
-    labels.update({
-        "pseudonym": "pseudoniem / pseudonym", "about_pseudonym": "over student (pseudoniem) / about student",
-        "submitted_utc": "ingeleverd (UTC) / submitted (UTC)",
-        "submitted_amsterdam": "ingeleverd (Amsterdam) / submitted (Amsterdam time)",
-    })
+    labels = {
+        v.name: (f"{v.text_nl} / {v.text_en}" if v.text_en != v.text_nl else v.text_nl)[:250]
+        for v in variables
+    }
+    labels.update(
+        {
+            "pseudonym": "pseudoniem / pseudonym",
+            "about_pseudonym": "over student (pseudoniem) / about student",
+            "submitted_utc": "ingeleverd (UTC) / submitted (UTC)",
+            "submitted_amsterdam": "ingeleverd (Amsterdam) / submitted (Amsterdam time)",
+        }
+    )
     value_labels = {}
     for v in variables:
         if v.numeric:
-            value_labels[v.name] = {**{float(k): str(l) for k, l in v.value_labels.items()},
-                                    **{float(k): l for k, l in cb.MISSING_CODES.items()}}
+            value_labels[v.name] = {
+                **{float(k): str(text) for k, text in v.value_labels.items()},
+                **{float(k): text for k, text in cb.MISSING_CODES.items()},
+            }
     missing = {v.name: [cb.UNTOUCHED, cb.HIDDEN, cb.SKIPPED] for v in variables if v.numeric}
     pyreadstat.write_sav(
-        frame, str(path), column_labels=[labels.get(c, c) for c in frame.columns],
-        variable_value_labels=value_labels, missing_ranges=missing,
+        frame,
+        str(path),
+        column_labels=[labels.get(c, c) for c in frame.columns],
+        variable_value_labels=value_labels,
+        missing_ranges=missing,
     )
 
 
@@ -310,10 +390,17 @@ def codebook_csv_lines(study):
 
 def codebook_html(study):
     rows = list(cb.codebook_rows(study_questionnaires(study)))
-    return render_to_string("privacy/codebook.html", {
-        "study": study, "rows": rows, "missing": cb.MISSING_CODES, "generated": clock.localtime(),
-        "long_columns": LONG_COLUMNS, "meta_columns": META_COLUMNS,
-    })
+    return render_to_string(
+        "privacy/codebook.html",
+        {
+            "study": study,
+            "rows": rows,
+            "missing": cb.MISSING_CODES,
+            "generated": clock.localtime(),
+            "long_columns": LONG_COLUMNS,
+            "meta_columns": META_COLUMNS,
+        },
+    )
 
 
 def temp_path(suffix):

@@ -38,8 +38,9 @@ MESSAGE_FIELDS = ("body", "message", "subject")
 def _concrete_models():
     """Models with a table in this database (an app whose migrations have not run is skipped)."""
     tables = set(connection.introspection.table_names())
-    return [m for m in apps.get_models()
-            if not m._meta.proxy and m._meta.managed and m._meta.db_table in tables]
+    return [
+        m for m in apps.get_models() if not m._meta.proxy and m._meta.managed and m._meta.db_table in tables
+    ]
 
 
 def person_paths():
@@ -116,34 +117,69 @@ def access_export(person, *, user, why, now=None):
     tables = person_data(person)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(
-            {"person_id": person.pk, "exported_at": now.isoformat(), "tables": tables},
-            ensure_ascii=False, indent=2, default=str))
+        archive.writestr(
+            "data.json",
+            json.dumps(
+                {"person_id": person.pk, "exported_at": now.isoformat(), "tables": tables},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            ),
+        )
         for table, rows in tables.items():
             text = io.StringIO()
             columns = list(rows[0])
             writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                                 for k, v in row.items()})
+                writer.writerow(
+                    {
+                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                        for k, v in row.items()
+                    }
+                )
             archive.writestr(f"csv/{table}.csv", "\ufeff" + text.getvalue())
-        responses = Response.objects.filter(window__respondent=person).select_related(
-            "window__questionnaire", "version").order_by("submitted_at")
-        archive.writestr("summary.html", render_to_string("privacy/access_summary.html", {
-            "person": person, "tables": tables, "now": now, "responses": [_readable(r) for r in responses],
-            "consents": tables.get("privacy.consent", []),
-        }))
+        responses = (
+            Response.objects.filter(window__respondent=person)
+            .select_related("window__questionnaire", "version")
+            .order_by("submitted_at")
+        )
+        archive.writestr(
+            "summary.html",
+            render_to_string(
+                "privacy/access_summary.html",
+                {
+                    "person": person,
+                    "tables": tables,
+                    "now": now,
+                    "responses": [_readable(r) for r in responses],
+                    "consents": tables.get("privacy.consent", []),
+                },
+            ),
+        )
     return buffer.getvalue()
 
 
 def _readable(response):
     """A response as (question text, answer) pairs in Dutch, for the summary page."""
-    texts = {item["id"]: (item.get("text") or {}).get("nl", item["id"]) if isinstance(item.get("text"), dict)
-             else str(item.get("text") or item["id"]) for item in iter_items(response.version.definition)}
-    pairs = [(texts.get(key, key), json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value)
-             for key, value in response.answers.items()]
-    return {"title": response.window.questionnaire.title, "submitted_at": response.submitted_at, "answers": pairs}
+    texts = {
+        item["id"]: (item.get("text") or {}).get("nl", item["id"])
+        if isinstance(item.get("text"), dict)
+        else str(item.get("text") or item["id"])
+        for item in iter_items(response.version.definition)
+    }
+    pairs = [
+        (
+            texts.get(key, key),
+            json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value,
+        )
+        for key, value in response.answers.items()
+    ]
+    return {
+        "title": response.window.questionnaire.title,
+        "submitted_at": response.submitted_at,
+        "answers": pairs,
+    }
 
 
 # --- erasure -----------------------------------------------------------------------------------
@@ -151,7 +187,14 @@ def _readable(response):
 
 def personal_values(person):
     """The strings that identify this person, for the sweep over all text columns."""
-    values = {person.full_name, person.first_name, person.last_name, person.email, person.phone, person.external_id}
+    values = {
+        person.full_name,
+        person.first_name,
+        person.last_name,
+        person.email,
+        person.phone,
+        person.external_id,
+    }
     if person.phone.startswith("+31"):
         values.add("0" + person.phone[3:])
     if person.user_id:
@@ -184,8 +227,14 @@ def _scrub(value, patterns):
 
 
 def _text_fields(model):
-    return [f for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS) and not f.choices
-            and not f.primary_key and not SECRET_FIELD.search(f.name)]
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, TEXT_FIELDS)
+        and not f.choices
+        and not f.primary_key
+        and not SECRET_FIELD.search(f.name)
+    ]
 
 
 def _sweep(queryset, patterns, values=None):
@@ -245,8 +294,15 @@ def erase_person(person, *, user=None, why="", now=None, reason="request", thoro
     values = personal_values(person)
     specific = identifying_values(person)
     patterns = [re.compile(re.escape(v), re.I) for v in values]
-    audit(user, AuditEvent.ERASE, person, why or reason, person=person, now=now,
-          detail={"kept_research_data": keep_research})
+    audit(
+        user,
+        AuditEvent.ERASE,
+        person,
+        why or reason,
+        person=person,
+        now=now,
+        detail={"kept_research_data": keep_research},
+    )
 
     about = Q(window__respondent=person) | Q(window__about=person)
     Draft.objects.filter(about).delete()
@@ -254,13 +310,17 @@ def erase_person(person, *, user=None, why="", now=None, reason="request", thoro
     if keep_research:
         for response in Response.objects.filter(about).select_related("version"):
             response.answers = strip_free_text(response.answers, free_text_ids(response.version.definition))
-            response.meta = {k: v for k, v in response.meta.items() if k in ("untouched", "hidden", "touched",
-                                                                             "seconds_to_complete")}
+            response.meta = {
+                k: v
+                for k, v in response.meta.items()
+                if k in ("untouched", "hidden", "touched", "seconds_to_complete")
+            }
             response.save(update_fields=["answers", "meta"])
     else:
         Response.objects.filter(about).delete()
         Window.objects.filter(Q(respondent=person) | Q(about=person), state=Window.COMPLETED).update(
-            state=Window.CANCELLED)
+            state=Window.CANCELLED
+        )
 
     for model, queryset in linked_rows(person):
         if model is AuditEvent:
@@ -286,10 +346,18 @@ def erase_person(person, *, user=None, why="", now=None, reason="request", thoro
         account.set_unusable_password()
         account.save()
     Person.objects.filter(pk=person.pk).update(
-        first_name=ERASED, last_name="", phone="", email="", gender="", external_id=f"erased-{person.pk}",
-        user=None, is_active=False,
+        first_name=ERASED,
+        last_name="",
+        phone="",
+        email="",
+        gender="",
+        external_id=f"erased-{person.pk}",
+        user=None,
+        is_active=False,
     )
-    return Erasure.objects.create(person_id=person.pk, at=now, kept_research_data=keep_research, reason=reason)
+    return Erasure.objects.create(
+        person_id=person.pk, at=now, kept_research_data=keep_research, reason=reason
+    )
 
 
 def is_erased(person):

@@ -36,14 +36,19 @@ class PersonViewAuditMiddleware:
             and request.user.is_authenticated
             and not request.path.startswith("/api/")
         ):
-            names = PERSON_URL_KWARGS + ((PERSON_URL_NAMES[match.view_name],)
-                                         if match.view_name in PERSON_URL_NAMES else ())
+            names = PERSON_URL_KWARGS + (
+                (PERSON_URL_NAMES[match.view_name],) if match.view_name in PERSON_URL_NAMES else ()
+            )
             for name in names:
                 if name in match.kwargs:
                     person = Person.objects.select_related("team").filter(pk=match.kwargs[name]).first()
                     if person is not None:
-                        audit(request.user, AuditEvent.VIEW, person,
-                              detail={"path": request.path[:200], "view": match.view_name})
+                        audit(
+                            request.user,
+                            AuditEvent.VIEW,
+                            person,
+                            detail={"path": request.path[:200], "view": match.view_name},
+                        )
                     break
         return response
 

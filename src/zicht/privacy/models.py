@@ -33,7 +33,9 @@ class AuditQuerySet(models.QuerySet):
 
     def redact_for_person(self, person_id):
         """Erasure: blank the free-text fields of events about one person (the facts stay)."""
-        return models.QuerySet.update(self.filter(person_id=person_id), why=ERASED, detail={}, actor_name=ERASED)
+        return models.QuerySet.update(
+            self.filter(person_id=person_id), why=ERASED, detail={}, actor_name=ERASED
+        )
 
     def redact_actor(self, user_id):
         """Erasure of a staff member: their user name disappears from the events they caused."""
@@ -112,7 +114,9 @@ class ConsentText(models.Model):
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="consenttext_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="consenttext_unique_version")
+        ]
 
     def __str__(self):
         return f"{self.purpose} v{self.version}"
@@ -133,7 +137,8 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["person", "purpose", "given_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "purpose"], condition=models.Q(withdrawn_at__isnull=True),
+                fields=["person", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
                 name="consent_one_active_per_purpose",
             ),
         ]
@@ -239,8 +244,9 @@ class ApiToken(models.Model):
         from django.contrib.auth import get_user_model
 
         if self.service_user_id is None:
-            user = get_user_model().objects.create(username=f"api-{self.prefix}", is_active=False,
-                                                   first_name=f"API: {self.name}"[:150])
+            user = get_user_model().objects.create(
+                username=f"api-{self.prefix}", is_active=False, first_name=f"API: {self.name}"[:150]
+            )
             user.set_unusable_password()
             user.save(update_fields=["password"])
             self.service_user = user
@@ -260,7 +266,11 @@ class ApiToken(models.Model):
             raise ValueError(f"unknown scope {unknown[0]!r}")
         token = "zt_" + secrets.token_urlsafe(32)
         row = cls.objects.create(
-            organisation=organisation, name=name, token_hash=cls.hash_token(token), prefix=token[:10],
-            scopes=sorted(set(scopes)), created_by=created_by,
+            organisation=organisation,
+            name=name,
+            token_hash=cls.hash_token(token),
+            prefix=token[:10],
+            scopes=sorted(set(scopes)),
+            created_by=created_by,
         )
         return row, token

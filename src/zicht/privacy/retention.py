@@ -28,11 +28,13 @@ def expired_people(organisation, now):
     return (
         Person.objects.filter(team__organisation=organisation, is_active=False)
         .exclude(pk__in=Erasure.objects.values("person_id"))
-        .annotate(last_activity=Greatest(
-            "created_at",
-            Coalesce(Max("windows__opens_at"), "created_at"),
-            Coalesce(Max("windows__response__submitted_at"), "created_at"),
-        ))
+        .annotate(
+            last_activity=Greatest(
+                "created_at",
+                Coalesce(Max("windows__opens_at"), "created_at"),
+                Coalesce(Max("windows__response__submitted_at"), "created_at"),
+            )
+        )
         .filter(last_activity__lt=cutoff)
     )
 

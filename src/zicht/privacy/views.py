@@ -69,10 +69,17 @@ def otp_setup(request):
             return redirect(_next(request))
         error = _("Deze code klopt niet. Probeer de nieuwste code uit de app.")
     key = base64.b32encode(device.bin_key).decode()
-    return render(request, "privacy/otp_setup.html", {
-        "qr": _qr_data_uri(device.config_url), "key": " ".join(key[i:i + 4] for i in range(0, len(key), 4)),
-        "error": error, "next": _next(request),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "privacy/otp_setup.html",
+        {
+            "qr": _qr_data_uri(device.config_url),
+            "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+            "error": error,
+            "next": _next(request),
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
@@ -92,8 +99,12 @@ def otp_verify(request):
                 otp_login(request, device)
                 return redirect(_next(request))
         error = _("Deze code klopt niet. Probeer de nieuwste code uit de app.")
-    return render(request, "privacy/otp_verify.html", {"error": error, "next": _next(request)},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "privacy/otp_verify.html",
+        {"error": error, "next": _next(request)},
+        status=400 if error else 200,
+    )
 
 
 def _url(name, **kwargs):
@@ -128,13 +139,19 @@ def _managed_person(request, person_id):
 @login_required
 def person_privacy(request, person_id):
     person = _managed_person(request, person_id)
-    return render(request, "privacy/person.html", {
-        "person": person,
-        "consents": consent_service.consent_overview(person),
-        "purposes": [(code, label, consent_service.has_consent(person, code))
-                     for code, label in ConsentText.PURPOSES],
-        "erased": gdpr.is_erased(person),
-    })
+    return render(
+        request,
+        "privacy/person.html",
+        {
+            "person": person,
+            "consents": consent_service.consent_overview(person),
+            "purposes": [
+                (code, label, consent_service.has_consent(person, code))
+                for code, label in ConsentText.PURPOSES
+            ],
+            "erased": gdpr.is_erased(person),
+        },
+    )
 
 
 @login_required
@@ -175,8 +192,13 @@ def person_erase(request, person_id):
         return redirect("privacy:person", person_id=person.pk)
     erasure = gdpr.erase_person(person, user=request.user, why=why)
     if erasure.kept_research_data:
-        messages.success(request, _("Persoonsgegevens gewist. Antwoorden blijven alleen onder pseudoniem bewaard "
-                                    "voor onderzoek (toestemming gegeven)."))
+        messages.success(
+            request,
+            _(
+                "Persoonsgegevens gewist. Antwoorden blijven alleen onder pseudoniem bewaard "
+                "voor onderzoek (toestemming gegeven)."
+            ),
+        )
     else:
         messages.success(request, _("Persoonsgegevens en antwoorden gewist."))
     return redirect("privacy:person", person_id=person.pk)
@@ -208,8 +230,13 @@ def study_export(request, study_id):
     if not permissions.can_export_study(request.user, study):
         raise PermissionDenied
     may_identify = permissions.can_export_identities(request.user, study)
-    context = {"study": study, "formats": FORMATS, "may_identify": may_identify, "error": None,
-               "questionnaires": exports.study_questionnaires(study)}
+    context = {
+        "study": study,
+        "formats": FORMATS,
+        "may_identify": may_identify,
+        "error": None,
+        "questionnaires": exports.study_questionnaires(study),
+    }
     if request.method != "POST":
         return render(request, "privacy/study_export.html", context)
 
@@ -230,8 +257,13 @@ def study_export(request, study_id):
         return render(request, "privacy/study_export.html", context, status=400)
 
     if not fmt.startswith("codebook"):
-        audit(request.user, AuditEvent.EXPORT, study, why, detail={
-            "format": fmt, "identities": identities, "free_text": include_text, "questionnaire": key})
+        audit(
+            request.user,
+            AuditEvent.EXPORT,
+            study,
+            why,
+            detail={"format": fmt, "identities": identities, "free_text": include_text, "questionnaire": key},
+        )
     name = f"{study.key}-{clock.localtime():%Y%m%d-%H%M}"
     options = {"identities": identities, "include_text": include_text}
     if fmt == "long.csv":
@@ -245,7 +277,9 @@ def study_export(request, study_id):
     if fmt == "xlsx":
         path = exports.temp_path(".xlsx")
         exports.write_xlsx(study, path, **options)
-        return _file(path, f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _file(
+            path, f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
     path = exports.temp_path(".sav")
     exports.write_sav(study, key, path, **options)
     return _file(path, f"{name}-{key}.sav", "application/x-spss-sav")
@@ -269,4 +303,6 @@ class _TempFile(io.FileIO):
 
 
 def _file(path, filename, content_type):
-    return FileResponse(_TempFile(path, "rb"), as_attachment=True, filename=filename, content_type=content_type)
+    return FileResponse(
+        _TempFile(path, "rb"), as_attachment=True, filename=filename, content_type=content_type
+    )

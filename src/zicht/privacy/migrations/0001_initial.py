@@ -2,118 +2,258 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import zicht.privacy.models
 from django.conf import settings
 from django.db import migrations, models
 
+import zicht.privacy.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_name', models.CharField(blank=True, max_length=150)),
-                ('action', models.CharField(choices=[('view', 'viewed'), ('export', 'exported'), ('access_export', 'access request export'), ('erase', 'erased'), ('consent', 'consent given'), ('withdraw', 'consent withdrawn'), ('purge', 'retention purge'), ('login', 'logged in'), ('api', 'API call')], max_length=20)),
-                ('object_type', models.CharField(blank=True, max_length=80)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('person_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('organisation_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('why', models.TextField(blank=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "viewed"),
+                            ("export", "exported"),
+                            ("access_export", "access request export"),
+                            ("erase", "erased"),
+                            ("consent", "consent given"),
+                            ("withdraw", "consent withdrawn"),
+                            ("purge", "retention purge"),
+                            ("login", "logged in"),
+                            ("api", "API call"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=80)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("person_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("organisation_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("why", models.TextField(blank=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Erasure',
+            name="Erasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.BigIntegerField(db_index=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kept_research_data', models.BooleanField(default=False)),
-                ('reason', models.CharField(default='request', max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_id", models.BigIntegerField(db_index=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("kept_research_data", models.BooleanField(default=False)),
+                ("reason", models.CharField(default="request", max_length=20)),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('prefix', models.CharField(help_text='first characters, to recognise a token in lists', max_length=12)),
-                ('scopes', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='people.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="first characters, to recognise a token in lists", max_length=12
+                    ),
+                ),
+                ("scopes", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="people.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentText',
+            name="ConsentText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('participation', 'taking part in the weekly diary'), ('share_with_mentor', 'sharing answers with the mentor'), ('research', 'use of pseudonymised answers for research')], max_length=30)),
-                ('version', models.PositiveIntegerField()),
-                ('text_nl', models.TextField()),
-                ('text_en', models.TextField()),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("participation", "taking part in the weekly diary"),
+                            ("share_with_mentor", "sharing answers with the mentor"),
+                            ("research", "use of pseudonymised answers for research"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("text_nl", models.TextField()),
+                ("text_en", models.TextField()),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('purpose', 'version'), name='consenttext_unique_version')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("purpose", "version"), name="consenttext_unique_version")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PrivacyPolicy',
+            name="PrivacyPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('retention_days', models.PositiveIntegerField(default=730)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_policy', to='people.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("retention_days", models.PositiveIntegerField(default=730)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy_policy",
+                        to="people.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('participation', 'taking part in the weekly diary'), ('share_with_mentor', 'sharing answers with the mentor'), ('research', 'use of pseudonymised answers for research')], max_length=30)),
-                ('given_at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.CharField(blank=True, max_length=40)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='people.person')),
-                ('text', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='privacy.consenttext')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("participation", "taking part in the weekly diary"),
+                            ("share_with_mentor", "sharing answers with the mentor"),
+                            ("research", "use of pseudonymised answers for research"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("given_at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_by", models.CharField(blank=True, max_length=40)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "text",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="privacy.consenttext",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['person', 'purpose', 'given_at'], name='privacy_con_person__f78bd8_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('person', 'purpose'), name='consent_one_active_per_purpose')],
+                "indexes": [
+                    models.Index(
+                        fields=["person", "purpose", "given_at"], name="privacy_con_person__f78bd8_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("person", "purpose"),
+                        name="consent_one_active_per_purpose",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Study',
+            name="Study",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=80)),
-                ('name', models.CharField(max_length=200)),
-                ('questionnaire_keys', models.JSONField(default=list, help_text='questionnaire keys included in exports')),
-                ('secret', models.CharField(default=zicht.privacy.models.new_secret, editable=False, max_length=128)),
-                ('retention_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='studies', to='people.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=80)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "questionnaire_keys",
+                    models.JSONField(default=list, help_text="questionnaire keys included in exports"),
+                ),
+                (
+                    "secret",
+                    models.CharField(default=zicht.privacy.models.new_secret, editable=False, max_length=128),
+                ),
+                ("retention_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="studies",
+                        to="people.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'studies',
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'key'), name='study_unique_key')],
+                "verbose_name_plural": "studies",
+                "constraints": [
+                    models.UniqueConstraint(fields=("organisation", "key"), name="study_unique_key")
+                ],
             },
         ),
     ]

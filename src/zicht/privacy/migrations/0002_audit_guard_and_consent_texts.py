@@ -49,8 +49,10 @@ def add_guard(apps, schema_editor):
 
 def drop_guard(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    schema_editor.execute("DROP TRIGGER IF EXISTS privacy_auditevent_append_only" +
-                          (" ON privacy_auditevent" if vendor == "postgresql" else ""))
+    schema_editor.execute(
+        "DROP TRIGGER IF EXISTS privacy_auditevent_append_only"
+        + (" ON privacy_auditevent" if vendor == "postgresql" else "")
+    )
 
 
 TEXTS = {

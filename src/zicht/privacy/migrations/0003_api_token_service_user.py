@@ -6,16 +6,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('privacy', '0002_audit_guard_and_consent_texts'),
+        ("privacy", "0002_audit_guard_and_consent_texts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='service_user',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='api_token', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="service_user",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="api_token",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -21,7 +21,8 @@ class Command(BaseCommand):
             from django.utils import timezone
 
             count = ApiToken.objects.filter(organisation=organisation, prefix=options["revoke"]).update(
-                revoked_at=timezone.now())
+                revoked_at=timezone.now()
+            )
             self.stdout.write(f"revoked {count}")
             return
         try:
