@@ -178,3 +178,12 @@ def test_expired_link_still_lets_a_student_ask_pause_or_stop_but_not_see_data(cl
     assert client.get(f"/d/{token}/mijn-gegevens/nummer/").status_code == 410
     AccessLink.objects.update(revoked_at=timezone.now())
     assert client.get(f"/d/{token}/contact/").status_code == 404
+
+
+def test_home_links_include_offers_contact_and_participation_to_students_only(student, mentor):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("feedback/_home_links.html", {"person": student, "token": "tok"})
+    assert 'href="/d/tok/contact/"' in html and "Ik wil graag praten met mijn coach" in html
+    assert 'href="/d/tok/mijn-gegevens/"' in html
+    assert render_to_string("feedback/_home_links.html", {"person": mentor, "token": "tok"}).strip() == ""
