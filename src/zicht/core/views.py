@@ -14,13 +14,16 @@ from zicht.core import clock, permissions
 @login_required
 def staff_home(request):
     user = request.user
+    teams = permissions.coordinator_teams(user).select_related("organisation")
     return render(
         request,
         "core/staff_home.html",
         {
-            "teams": permissions.coordinator_teams(user).select_related("organisation"),
+            "teams": teams,
             "mentor": permissions.mentor_person(user),
-            "roles": permissions.roles(user).select_related("organisation", "team"),
+            "is_coordinator": teams.exists(),
+            "is_researcher": permissions.has_role(user, "researcher"),
+            "is_admin": permissions.is_admin(user),
         },
     )
 
