@@ -42,6 +42,7 @@ from zicht.responses.models import AccessLink, Window
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a dead worker
+MARK_EVERY = 50  # SMS marked "sent" per this many (see SentMarks)
 LATE = timedelta(minutes=15)  # an invitation this far past its moment is a catch-up
 OPEN_ENDED_LINK = timedelta(days=7)
 TOKEN_IN_URL = re.compile(r"/(d|stop)/[A-Za-z0-9_-]{16,}/")
@@ -91,20 +92,58 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE)
 
 
 def _send_all(deliveries, get_now, pool, threads, *, check_windows):
-    if pool is None:
-        return Counter(f"delivery_{send(d, get_now(), check_windows=check_windows)}" for d in deliveries)
-    chunks = [deliveries[i::threads] for i in range(threads)]
-
     def work(chunk):
+        marks = SentMarks()
         try:
-            return Counter(f"delivery_{send(d, get_now(), check_windows=check_windows)}" for d in chunk)
+            return Counter(
+                f"delivery_{send(d, get_now(), check_windows=check_windows, marks=marks)}" for d in chunk
+            )
         finally:
-            connection.close()  # this thread's connection; the pool threads outlive the batch
+            marks.flush()
+            if pool is not None:
+                connection.close()  # this thread's connection; the pool threads outlive the batch
 
+    if pool is None:
+        return work(deliveries)
     total = Counter()
-    for counts in pool.map(work, [c for c in chunks if c]):
+    for counts in pool.map(work, [c for c in (deliveries[i::threads] for i in range(threads)) if c]):
         total.update(counts)
     return total
+
+
+class SentMarks:
+    """Records "sent" for SMS in groups of MARK_EVERY instead of one transaction per message.
+
+    Safe because the provider deduplicates on the reference: if the worker dies before a
+    flush, those messages are sent again with the same reference and dropped by the provider.
+    E-mail has no such key, so e-mails are always marked one by one, right after sending.
+    """
+
+    def __init__(self):
+        self.pending = []
+
+    def add(self, delivery, provider_id, now):
+        self.pending.append((delivery, provider_id, now))
+        if len(self.pending) >= MARK_EVERY:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        first = min(now for _, _, now in pending)
+        with transaction.atomic():
+            _relaxed_commit()
+            Delivery.objects.filter(pk__in=[d.pk for d, _, _ in pending], status=Delivery.QUEUED).update(
+                status=Delivery.SENT, sent_at=first, claimed_until=None, last_error="", error_code=""
+            )
+            Invitation.objects.filter(pk__in={d.invitation_id for d, _, _ in pending}).exclude(
+                status=Invitation.SENT
+            ).update(status=Invitation.SENT, sent_at=first, note="", claimed_until=None, updated_at=first)
+            for delivery, provider_id, now in pending:
+                delivery.provider_id, delivery.body = str(provider_id)[:100], _redact(delivery.body)
+                delivery.sent_at = now
+            Delivery.objects.bulk_update([d for d, _, _ in pending], ["provider_id", "body", "sent_at"])
 
 
 # --- claiming -----------------------------------------------------------------------------------
@@ -439,7 +478,7 @@ def status_url():
     return f"{settings.SITE_URL}/hooks/sms/status/"
 
 
-def send(delivery, now, *, check_windows=True):
+def send(delivery, now, *, check_windows=True, marks=None):
     """Send one claimed delivery once and record the outcome: sent, retry, failed or expired."""
     if not isinstance(delivery, Delivery):
         delivery = Delivery.objects.select_related("invitation").get(pk=delivery)
@@ -465,6 +504,9 @@ def send(delivery, now, *, check_windows=True):
             log.exception("unexpected error sending delivery %s; will retry", delivery.pk)
         _retry(delivery, getattr(error, "code", type(error).__name__), str(error), now)
         return "retry"
+    if marks is not None and delivery.channel == Delivery.SMS:
+        marks.add(delivery, provider_id, now)
+        return "sent"
     with transaction.atomic():
         _relaxed_commit()
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.QUEUED).update(
