@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zicht.analytics import weights
 from zicht.core import clock, permissions
+from zicht.feedback import contact
 from zicht.monitoring import access, charts, dashboard, groups, services
 from zicht.people.models import Person
 from zicht.responses.models import Response
@@ -51,9 +52,13 @@ def caseload(request):
     for row in rows:
         row.level = risk_level(row.risk)
     dashboard.record_views(request, [row.student for row in rows], "caseload")
+    # Students who asked to talk come first, above the table (feedback app).
+    contact_requests = (
+        contact.open_contact_requests_for_mentor(mentor) if mentor else contact.open_contact_requests_for_team(team)
+    )
     return render(request, "monitoring/caseload.html", {
         "rows": rows, "mentor": mentor, "team": team, "today": clock.localtime().date(),
-        "can_group": access.group_teams(request.user).exists(),
+        "can_group": access.group_teams(request.user).exists(), "contact_requests": contact_requests,
     })
 
 
