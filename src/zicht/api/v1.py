@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.http import Http404
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
@@ -20,6 +20,9 @@ from zicht.people.models import MentorLink, Team
 from zicht.privacy.models import ApiToken, Study
 
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+KEY = r"^[a-z0-9][a-z0-9_-]{0,79}$"
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL refuses NUL bytes)
+MAX_ID = 2**63 - 1
 
 
 class TokenAuth(HttpBearer):
@@ -53,9 +56,22 @@ def django_validation_error(request, exc):
     return api.create_response(request, {"detail": exc.messages}, status=400)
 
 
+@api.exception_handler(DataError)
+def data_error(request, exc):
+    return api.create_response(request, {"detail": "a value is out of range or malformed"}, status=400)
+
+
 @api.exception_handler(IntegrityError)
 def integrity_error(request, exc):
     return api.create_response(request, {"detail": "conflict with existing data"}, status=409)
+
+
+class Pages(LimitOffsetPagination):
+    """limit/offset paging with bounds, so no request can ask the database for an absurd offset."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 def need(request, scope):
@@ -86,11 +102,13 @@ Role = Literal["student", "mentor"]
 
 
 class PersonIn(Schema):
-    team: str = Field(..., min_length=1, max_length=200, description="team name within the organisation")
-    first_name: str = Field(..., min_length=1, max_length=100)
-    last_name: str = Field("", max_length=150)
-    phone: str = Field("", max_length=40, description="mobile number; stored as E.164")
-    email: str = Field("", max_length=254)
+    team: str = Field(
+        ..., min_length=1, max_length=200, pattern=PLAIN_TEXT, description="team name within the organisation"
+    )
+    first_name: str = Field(..., min_length=1, max_length=100, pattern=PLAIN_TEXT)
+    last_name: str = Field("", max_length=150, pattern=PLAIN_TEXT)
+    phone: str = Field("", max_length=40, pattern=PLAIN_TEXT, description="mobile number; stored as E.164")
+    email: str = Field("", max_length=254, pattern=PLAIN_TEXT)
     language: Literal["nl", "en"] = "nl"
     gender: Literal["", "f", "m", "x"] = ""
 
@@ -134,7 +152,7 @@ def _person(request, role, external_id):
 
 
 @api.get("/people", response=list[PersonOut], tags=["people"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_people(request, filters: Query[PeopleFilter]):
     need(request, "people:read")
     people = permissions.api_people(request.auth).select_related("team").order_by("id")
@@ -232,13 +250,13 @@ class MentorLinkOut(Schema):
 
 
 class LinkFilter(Schema):
-    student: str | None = None
-    mentor: str | None = None
+    student: str | None = Field(None, pattern=EXTERNAL_ID)
+    mentor: str | None = Field(None, pattern=EXTERNAL_ID)
     current: bool | None = None
 
 
 @api.get("/mentor-links", response=list[MentorLinkOut], tags=["people"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_links(request, filters: Query[LinkFilter]):
     need(request, "people:read")
     links = (
@@ -281,8 +299,8 @@ def put_link(request, payload: MentorLinkIn):
 
 
 class ResponseFilter(Schema):
-    study: str = Field(..., max_length=80, description="study key: its questionnaires and pseudonym secret")
-    questionnaire: str | None = Field(None, max_length=80)
+    study: str = Field(..., pattern=KEY, description="study key: its questionnaires and pseudonym secret")
+    questionnaire: str | None = Field(None, pattern=KEY)
     submitted_after: datetime | None = None
     submitted_before: datetime | None = None
 
@@ -303,7 +321,7 @@ class ResponseOut(Schema):
 
 
 @api.get("/responses", response=list[ResponseOut], tags=["responses"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_responses(request, filters: Query[ResponseFilter]):
     """Answers under the study's pseudonyms; free text is left out; only people with research consent."""
     need(request, "responses:read")
@@ -399,7 +417,7 @@ class AlertOut(Schema):
 
 class AlertFilter(Schema):
     state: Literal["new", "seen", "acted", "dismissed"] | None = None
-    student: str | None = None
+    student: str | None = Field(None, pattern=EXTERNAL_ID)
     created_after: datetime | None = None
     created_before: datetime | None = None
 
@@ -407,7 +425,10 @@ class AlertFilter(Schema):
 class AlertChange(Schema):
     state: Literal["seen", "acted", "dismissed"]
     note: str = Field(
-        "", max_length=2000, description="what was done (acted) or why not a concern (dismissed)"
+        "",
+        max_length=2000,
+        pattern=r"^[^\x00]*$",
+        description="what was done (acted) or why not a concern (dismissed)",
     )
 
 
@@ -418,7 +439,7 @@ def _alerts(request):
 
 
 @api.get("/alerts", response=list[AlertOut], tags=["alerts"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_alerts(request, filters: Query[AlertFilter]):
     need(request, "alerts:read")
     alerts = _alerts(request).order_by("id")
@@ -434,7 +455,7 @@ def list_alerts(request, filters: Query[AlertFilter]):
 
 
 @api.patch("/alerts/{alert_id}", response=AlertOut, tags=["alerts"])
-def change_alert(request, alert_id: int, payload: AlertChange):
+def change_alert(request, payload: AlertChange, alert_id: int = Path(..., ge=1, le=MAX_ID)):
     """Move an alert on in its life cycle (seen, acted on with a note, dismissed with a reason)."""
     need(request, "alerts:write")
     from zicht.monitoring import services as monitoring
@@ -488,8 +509,8 @@ class EnrolmentOut(Schema):
 
 
 class EnrolmentFilter(Schema):
-    person: str | None = None
-    protocol: str | None = None
+    person: str | None = Field(None, pattern=EXTERNAL_ID)
+    protocol: str | None = Field(None, pattern=KEY)
     state: Literal["active", "paused", "stopped"] | None = None
     starts_after: date | None = None
     starts_before: date | None = None
@@ -510,7 +531,7 @@ def _subscriptions(request):
 
 
 @api.get("/enrolments", response=list[EnrolmentOut], tags=["enrolments"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_enrolments(request, filters: Query[EnrolmentFilter]):
     need(request, "enrolments:read")
     rows = _subscriptions(request).order_by("id")

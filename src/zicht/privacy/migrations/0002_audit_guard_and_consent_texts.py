@@ -20,13 +20,13 @@ PG_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION privacy_auditevent_guard() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'audit events are append-only';
+    RAISE EXCEPTION 'audit events are append-only' USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   IF {PG_CHANGED}
      OR (NEW.why IS DISTINCT FROM OLD.why AND NEW.why <> '{ERASED}')
      OR (NEW.actor_name IS DISTINCT FROM OLD.actor_name AND NEW.actor_name <> '{ERASED}')
      OR (NEW.detail IS DISTINCT FROM OLD.detail AND NEW.detail <> '{{}}'::jsonb) THEN
-    RAISE EXCEPTION 'audit events are append-only';
+    RAISE EXCEPTION 'audit events are append-only' USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RETURN NEW;
 END;
