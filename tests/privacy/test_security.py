@@ -127,3 +127,10 @@ def test_templates_contain_no_inline_scripts():
         if re.search(r"\son[a-z]+\s*=", text):
             offenders.append(str(path))
     assert offenders == []
+
+
+def test_logins_are_in_the_audit_log(client, mentor, password_login):
+    from zicht.privacy.models import AuditEvent
+
+    password_login("fatima")
+    assert AuditEvent.objects.filter(action="login", actor_name="fatima").count() == 1

@@ -17,6 +17,10 @@ def require_second_factor(sender, request, user, **kwargs):
     # (its request has no method), which keeps existing tests working (docs/decisions/0002).
     if request is None or getattr(request, "method", None) is None:
         return
+    from zicht.privacy.audit import audit
+    from zicht.privacy.models import AuditEvent
+
+    audit(user, AuditEvent.LOGIN, None, detail={"path": request.path[:200]})
     if permissions.requires_second_factor(user):
         request.session[OTP_PENDING] = True
     elif mentor_needs_nag(user):
