@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from zicht.core import clock
+from zicht.core.jobs import PeriodicJobs
 from zicht.messaging import dispatcher
 
 log = logging.getLogger("zicht.worker")
@@ -46,8 +47,10 @@ class Command(BaseCommand):
         lease = timedelta(seconds=lease)
         lock = self._single_worker_lock()
         try:
+            jobs = PeriodicJobs()
             if once:
                 stats = dispatcher.run_once(batch=batch, send_threads=send_threads, lease=lease)
+                stats.update(jobs.run())
                 self.stdout.write(json.dumps(stats, sort_keys=True))
                 return
             stop = threading.Event()
@@ -65,11 +68,17 @@ class Command(BaseCommand):
                 batch=batch,
                 send_threads=send_threads,
                 lease=lease,
-                on_pass=lambda stats: stats and log.info("pass: %s", json.dumps(stats, sort_keys=True)),
+                on_pass=lambda stats: self._after_pass(stats, jobs),
             )
         finally:
             if lock is not None:
                 lock.close()
+
+    def _after_pass(self, stats, jobs):
+        """Alerts, contact follow-up and retention run after each dispatcher pass (core/jobs.py)."""
+        stats = {**stats, **jobs.run()}
+        if stats:
+            log.info("pass: %s", json.dumps(stats, sort_keys=True))
 
     def _single_worker_lock(self):
         """SQLite: exactly one worker. The OS drops the lock when the process dies (even kill -9)."""
