@@ -1,9 +1,14 @@
 """A student fills in the diary on a phone-sized screen, with and without JavaScript."""
 
 import pytest
-from tests.conftest import screenshot
+from tests.conftest import SCREENSHOTS, screenshot
 
 from zicht.responses.models import Response
+
+def screenshot_path(name):
+    """One phone screen (not the whole page), for the student guide."""
+    return f"{SCREENSHOTS}/{name}.png"
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +27,8 @@ def test_student_fills_the_diary_on_a_phone_touching_some_sliders(live_server, p
         page.locator(f"#zq-{slider}-r").click(position={"x": 200, "y": 20})
     page.locator("input[name=v18][value=no]").check()
     screenshot(page, "student-diary")
+    page.locator("#zq-v1-item").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_path("student-diary-phone"))
     page.get_by_role("button", name="Versturen").click()
     page.wait_for_url("**/klaar/")
     assert page.get_by_role("heading", name="Bedankt!").is_visible()
