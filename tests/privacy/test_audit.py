@@ -115,3 +115,18 @@ def test_mentor_page_about_a_student_is_recorded_but_a_refused_one_is_not(
     client.force_login(mentor.user)
     assert client.get(f"/staff/mentor/students/{student.pk}/").status_code == 200
     assert AuditEvent.objects.get().person_id == student.pk
+
+
+def test_list_pages_record_every_person_shown_in_one_insert(
+    rf, coordinator, student, mentor, django_assert_num_queries
+):
+    from zicht.privacy.audit import record_views
+
+    request = rf.get("/staff/people/team/1/")
+    request.user = coordinator
+    from zicht.people.models import Person
+
+    people = list(Person.objects.select_related("team").filter(pk__in=[student.pk, mentor.pk]))
+    with django_assert_num_queries(1):
+        record_views(request, people, what="team list")
+    assert set(AuditEvent.objects.values_list("person_id", flat=True)) == {student.pk, mentor.pk}

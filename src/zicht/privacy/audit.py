@@ -103,3 +103,25 @@ def csv_rows(events):
                 event.why,
             ]
         )
+
+
+def record_views(request, people, what=""):
+    """A list page showed these people: one row per person, written in one INSERT."""
+    user = request.user
+    at = clock.now()
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=at,
+                actor_id=user.pk,
+                actor_name=user.get_username(),
+                action=AuditEvent.VIEW,
+                object_type="people.person",
+                object_id=str(p.pk),
+                person_id=p.pk,
+                organisation_id=p.team.organisation_id,
+                detail={"path": request.path[:200], "what": what},
+            )
+            for p in people
+        ]
+    )
