@@ -19,7 +19,8 @@ from zicht.responses.models import AccessLink, Draft, Response, Window
 
 FIRST, LAST = "Zoraida", "Oosterkamp-Vanderwaal"
 PHONE, EMAIL, SCHOOL_NUMBER = "+31611122233", "zoraida.ok@example.net", "SCH-778899"
-PERSONAL = [FIRST, LAST, PHONE, "0611122233", EMAIL, SCHOOL_NUMBER]
+NEW_PHONE = "+31644455566"  # a number she asked to switch to, not confirmed yet
+PERSONAL = [FIRST, LAST, PHONE, "0611122233", EMAIL, SCHOOL_NUMBER, NEW_PHONE]
 
 
 @pytest.fixture

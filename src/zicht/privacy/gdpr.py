@@ -33,6 +33,9 @@ SECRET_FIELD = re.compile(r"(hash|secret|token|password)", re.I)
 TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
 # Fields holding message texts: blanked entirely on erasure (they quote names and links).
 MESSAGE_FIELDS = ("body", "message", "subject")
+# Contact details in rows about the person (a new phone number waiting for confirmation, the
+# address a message went to): blanked too, even when they differ from the person's current ones.
+CONTACT_FIELD = re.compile(r"(phone|e_?mail|^to$)", re.I)
 
 
 def _concrete_models():
@@ -325,7 +328,12 @@ def erase_person(person, *, user=None, why="", now=None, reason="request", thoro
     for model, queryset in linked_rows(person):
         if model is AuditEvent:
             continue
-        blank = {f.attname: "" for f in _text_fields(model) if f.name in MESSAGE_FIELDS}
+        blank = {
+            f.attname: ""
+            for f in _text_fields(model)
+            if f.name in MESSAGE_FIELDS
+            or (CONTACT_FIELD.search(f.name) and not isinstance(f, models.JSONField))
+        }
         if blank:
             model._base_manager.filter(pk__in=queryset.values("pk")).update(**blank)
         _sweep(queryset, patterns)
