@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: set up and run the whole test suite, on SQLite and then on PostgreSQL.
-# Installs Debian's chromium, postgresql and redis-server when missing (needs root or sudo).
+# Installs Debian's chromium, postgresql, redis-server and gettext when missing (needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -9,6 +9,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/lib/postgresql ] || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v xgettext >/dev/null 2>&1 || need+=(gettext)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
