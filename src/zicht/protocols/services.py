@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from zicht.core import clock
 from zicht.people.models import MentorLink
@@ -24,6 +25,8 @@ MENTOR_DIARY = "mentor_diary"
 MENTOR_PREPOST = "mentor_prepost"
 # Windows opening this soon are left alone when a definition changes: their invitation may be on its way.
 REPLAN_MARGIN = timedelta(hours=3)
+# On stop, an open window closing within this time is left to finish (see stop()).
+KEEP_OPEN_ON_STOP = timedelta(days=2)
 
 
 def zone_of(protocol):
@@ -250,8 +253,9 @@ def resume(subscription, now=None):
 def stop(subscription, now=None, reason=""):
     """End a subscription for good: future windows and their pending invitations are cancelled.
 
-    A window that is open right now stays open (the person may be filling it in) but gets no
-    reminder; if nobody completes it, it becomes missed when it closes.
+    A short window that is open right now (this week's diary) stays open, since the person may
+    be filling it in, but gets no reminder; if nobody completes it, it becomes missed when it
+    closes. Long-open windows (a pre-measurement open until the end) are cancelled.
     """
     now = now or clock.now()
     with transaction.atomic():
@@ -263,7 +267,8 @@ def stop(subscription, now=None, reason=""):
         subscription.refresh_from_db()
         if not updated:
             return 0
-        cancelled = _cancel_windows(subscription.windows.filter(opens_at__gt=now), "stopped", now)
+        ending = Q(opens_at__gt=now) | Q(closes_at__isnull=True) | Q(closes_at__gt=now + KEEP_OPEN_ON_STOP)
+        cancelled = _cancel_windows(subscription.windows.filter(ending), "stopped", now)
         _event(subscription, SubscriptionEvent.STOPPED, now, reason=reason, cancelled=cancelled)
     return cancelled
 
