@@ -1,9 +1,12 @@
 """Causal risk score per student-week, the alert rule, and plain-language (Dutch) reasons.
 
-risk  = logistic(features @ COEF + INTERCEPT), with weights learned offline on a *different*
-        simulated cohort (see calibrate.py and weights.py).
-alert = on when risk >= TH_ON; once on, it stays on while risk >= TH_OFF (hysteresis, so a
-        mentor gets one alert per episode instead of a flickering one).
+risk  = logistic(features, hinges and products @ COEF + INTERCEPT): a discrete-time hazard
+        model (probability of leaving within 4 weeks), with weights learned offline on a
+        *different* simulated cohort (see calibrate.py and weights.py).
+alert = on when risk >= TH_ON; once on, it stays on for at least HOLD weeks and then while
+        risk >= TH_OFF (hysteresis, so a mentor gets one alert per episode instead of a
+        flickering one); an episode also starts when risk >= TH_OFF and >= RISE x the
+        student's own usual risk.
 """
 
 import os
@@ -16,6 +19,7 @@ from zicht.analytics.labels import QUALITY_REASONS, item_label
 
 CHUNK = 5000
 LOOKBACK = 8  # weeks searched back for the peak when describing a decline
+RISE_LAG = 4  # "own usual risk" = mean risk up to 4 weeks ago
 
 
 def cohort_stats(X, chunk=CHUNK):
@@ -25,28 +29,85 @@ def cohort_stats(X, chunk=CHUNK):
     return features.cohort_stats(sums)
 
 
-def risk_from_features(F, coef=None, intercept=None):
+def model_terms(hinges=None, products=None):
+    """The model's terms beyond the plain features, as column indices into features.FEATURES:
+    hinges [(j, knot)] meaning max(F_j - knot, 0), products [(j, k)] meaning F_j * F_k."""
+    idx = {name: j for j, name in enumerate(features.FEATURES)}
+    hinges = weights.HINGES if hinges is None else hinges
+    products = weights.PRODUCTS if products is None else products
+    return [(idx[a], float(k)) for a, k in hinges], [(idx[a], idx[b]) for a, b in products]
+
+
+def design(F, hinges=None, products=None):
+    """All model terms as one matrix (plain features, hinges, products): used for training."""
+    h, p = model_terms(hinges, products)
+    cols = [F]
+    cols += [np.maximum(F[..., j] - k, 0)[..., None] for j, k in h]
+    cols += [(F[..., j] * F[..., k])[..., None] for j, k in p]
+    return np.concatenate(cols, axis=-1).astype(np.float32)
+
+
+def risk_from_features(F, coef=None, intercept=None, hinges=None, products=None):
+    """Estimated probability of leaving within 4 weeks, per student-week.
+
+    A logistic model on the features plus hinge and product terms (see ``design``), computed
+    term by term so the extra columns never have to be held in memory at once."""
     if coef is None and list(weights.FEATURES) != features.FEATURES:
         raise RuntimeError("weights.py does not match features.FEATURES: rerun zicht.analytics.calibrate")
     coef = np.asarray(weights.COEF if coef is None else coef, np.float32)
     b = weights.INTERCEPT if intercept is None else intercept
+    h, p = model_terms(hinges, products)
+    nF = F.shape[-1]
+    if len(coef) != nF + len(h) + len(p):
+        raise RuntimeError("weights.py does not match the model terms: rerun zicht.analytics.calibrate")
     # an explicit sum (not F @ coef) so each row's result never depends on the array's size:
     # BLAS may block differently, and truncating later weeks must not change earlier scores
     z = np.full(F.shape[:-1], b, np.float32)
-    for j in range(F.shape[-1]):
+    for j in range(nF):
         z += F[..., j] * coef[j]
-    return (1 / (1 + np.exp(-z))).astype(np.float32)
+    for i, (j, k) in enumerate(h):
+        z += np.maximum(F[..., j] - np.float32(k), 0) * coef[nF + i]
+    for i, (j, k) in enumerate(p):
+        z += F[..., j] * F[..., k] * coef[nF + len(h) + i]
+    return (1 / (1 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
 
 
-def alert_rule(risk, present, th_on=None, th_off=None):
+def own_reference(risk, present, lag=RISE_LAG, skip=3, min_weeks=3):
+    """The student's own usual risk: mean over present weeks up to ``lag`` weeks ago, leaving out
+    the first ``skip`` present weeks (little data yet, so the risk is still high); inf until
+    there are ``min_weeks`` such weeks, so nothing counts as a rise before there is a history."""
+    N, T = risk.shape
+    use = present & (np.cumsum(present, 1) > skip)
+    cs = np.cumsum(np.where(use, risk, 0), 1, dtype=np.float64)
+    cn = np.cumsum(use, 1)
+    ref = np.full((N, T), np.inf, np.float32)
+    if T > lag:
+        ok = cn[:, :-lag] >= min_weeks
+        ref[:, lag:] = np.where(ok, cs[:, :-lag] / np.maximum(cn[:, :-lag], 1), np.inf)
+    return ref
+
+
+def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None):
+    """Alert episodes. An episode starts when risk >= th_on, or when risk >= th_off and at least
+    ``rise`` times the student's own usual risk (a sudden change, e.g. a student with a perfect
+    record who stops filling in). Once on it stays on for at least ``hold`` present weeks and
+    after that as long as risk >= th_off, so a warning raised weeks ahead keeps standing while
+    the risk stays elevated instead of flickering on and off."""
     th_on = weights.TH_ON if th_on is None else th_on
     th_off = weights.TH_OFF if th_off is None else th_off
+    hold = weights.HOLD if hold is None else hold
+    rise = weights.RISE if rise is None else rise
     N, T = risk.shape
+    start = (risk >= th_on) | ((risk >= th_off) & (risk >= rise * own_reference(risk, present)))
     alert = np.zeros((N, T), bool)
     on = np.zeros(N, bool)
+    age = np.zeros(N, np.int32)  # present weeks the current episode has been on
     for t in range(T):
         p = present[:, t]
-        on = np.where(p, np.where(on, risk[:, t] >= th_off, risk[:, t] >= th_on), on)
+        keep = (risk[:, t] >= th_off) | (age < hold)
+        now = np.where(on, keep, start[:, t])
+        age = np.where(p, np.where(now, np.where(on, age + 1, 1), 0), age)
+        on = np.where(p, now, on)
         alert[:, t] = on & p
     return alert
 
