@@ -94,3 +94,16 @@ def test_flagged_student_gets_review_reason_not_item_decline(cohort):
     text = risk.reason_text(parts, 0, 10, cohort.items, bool(a[0, 10]))
     assert text.startswith("antwoorden nakijken: alle schuifjes staan op 50")
     assert "daalde" not in text
+
+
+def test_alert_episode_holds_and_a_sudden_rise_starts_one():
+    present = np.ones((3, 12), bool)
+    r = np.full((3, 12), 0.002, np.float32)
+    r[0, 5] = 0.2  # one very high week: on, and kept for the minimum episode length
+    r[1, 9:] = 0.03  # below TH_ON, but 15x this student's own usual risk (3 weeks of history + 4 lag)
+    r[2, 9:] = 0.03
+    r[2, :9] = 0.02  # ... the same risk is no rise for a student who is usually at 0.02
+    a = risk.alert_rule(r, present, th_on=0.05, th_off=0.015, hold=4, rise=8)
+    assert a[0].tolist() == [False] * 5 + [True] * 4 + [False] * 3
+    assert a[1, 9:].all() and not a[1, :9].any()
+    assert not a[2].any()
