@@ -31,5 +31,7 @@ echo "== test suite on SQLite"
 .venv/bin/pytest "$@"
 
 echo "== test suite on PostgreSQL"
-eval "$(scripts/start-services.sh)"
+services=$(scripts/start-services.sh)
+eval "$services"
+case "${DATABASE_URL:-}" in postgres://*) ;; *) echo "PostgreSQL is not configured" >&2; exit 1;; esac
 .venv/bin/pytest "$@"
