@@ -5,6 +5,7 @@ from tests.conftest import SCREENSHOTS, screenshot
 
 from zicht.responses.models import Response
 
+
 def screenshot_path(name):
     """One phone screen (not the whole page), for the student guide."""
     return f"{SCREENSHOTS}/{name}.png"

@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import zicht.messaging.models
 from django.db import migrations, models
+
+import zicht.messaging.models
 
 
 class Migration(migrations.Migration):
