@@ -22,6 +22,8 @@ def main(argv=None):
         os.environ.setdefault("ZICHT_DEV_PAGES", "1")
         # Demo logins work with a password alone; production asks staff for a second factor.
         os.environ.setdefault("ZICHT_REQUIRE_2FA", "0")
+        # E-mails, like SMS, are only shown on /dev/outbox/: the demo has no mail server.
+        os.environ.setdefault("ZICHT_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zicht.settings")
     from django.core.management import execute_from_command_line
 
