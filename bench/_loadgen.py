@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_COOKIE = re.compile(rb"csrftoken=([^;]+)", re.I)
-FRIENDLY = "probeer het zo opnieuw".encode()
+FRIENDLY = b"probeer het zo opnieuw"
 
 
 class Connection:

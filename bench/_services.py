@@ -131,6 +131,7 @@ class Redis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.root)],
             stdout=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches the script, which stops Redis itself
         )
         wait_for(lambda: port_open(self.port), 10, "redis")
         return self
@@ -241,6 +242,17 @@ def percentile(sorted_values, fraction):
     return sorted_values[index]
 
 
+def exit_cleanly_on_signals():
+    """SIGTERM/SIGINT end the script through its ``finally`` blocks, so servers it started are stopped."""
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def machine():
+    exit_cleanly_on_signals()
     load = os.getloadavg()
     return f"{os.cpu_count()} cores, load average {load[0]:.1f} at start"

@@ -40,6 +40,7 @@ def main():
     if rest and rest[0] == "--":
         rest = rest[1:]
     coordinates = time_machine.travel(time.time() + args.offset, tick=True).start()
+    time.time()  # time-machine starts ticking at the first reading, not at start(): read it now
     if args.clock_file:
         follow(coordinates, args.clock_file, args.offset)
         from celery import signals

@@ -298,13 +298,13 @@ def main():
         deliveries = Delivery.objects.filter(status=Delivery.SENT).count()
         copy_seconds = copy_baseline(pg, planned)
         complete = stats["received"] == planned == sent and stats["duplicates"] == 0
-        print(f"wave: first SMS after {first or float('nan'):.1f} s; all {stats['received']:,} after {seconds:.1f} s "
-              f"= {stats['received'] / seconds:,.0f}/s; invitations marked sent {sent:,}, deliveries sent "
+        print(f"wave: first SMS after {first or float('nan'):.1f} s; {stats['received']:,} of {planned:,} after "
+              f"{seconds:.1f} s = {stats['received'] / seconds:,.0f}/s; invitations marked sent {sent:,}, deliveries sent "
               f"{deliveries:,}; provider saw {stats['requests']:,} requests, {stats['duplicates']} duplicates")
         print(f"baseline: COPY of {planned:,} rows in {copy_seconds:.1f} s")
         print(f"target < 600 s for 500,000 students: {'MET' if seconds < 600 and complete and students >= 500_000 else 'NOT MET' if students >= 500_000 else 'n/a (smaller run)'}")
         print(
-            f"RESULT national_wave students={students} invitations={planned} seconds={seconds:.1f} "
+            f"RESULT national_wave students={students} invitations={planned} sent={stats['received']} seconds={seconds:.1f} "
             f"per_s={stats['received'] / seconds:.0f} first_sms_s={first or 0:.1f} planning_s={plan_seconds:.1f} "
             f"processes={args.processes} send_threads={args.send_threads} all_sent_once={'yes' if complete else 'no'} "
             f"duplicates={stats['duplicates']} copy_s={copy_seconds:.1f} ratio_vs_copy={seconds / copy_seconds:.1f}"

@@ -14,14 +14,14 @@ environment variables, read once at start):
 - ``ZICHT_DISPATCH_BATCH`` invitations claimed at a time (default 100).
 - ``ZICHT_DISPATCH_SEND_THREADS`` parallel provider connections within one pass (default 4).
 - ``ZICHT_DISPATCH_LEASE`` seconds before a dead worker's claims may be taken over (default 300).
-- ``ZICHT_ALERTS_AT`` local time of the daily early-warning run, ``HH:MM`` (default ``18:30``: after the
-  default diary window, Thursday 12:00 + 30 h, has closed on Friday 18:00).
+- ``ZICHT_JOBS_INTERVAL`` seconds between the periodic jobs of core/jobs.py (default 60): the
+  early-warning run (which only works when a diary window closed since its last run) and the
+  contact-request follow-up. The retention purge runs hourly.
 """
 
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zicht.settings")
 
@@ -36,16 +36,15 @@ DISPATCH_PARALLEL = _env_number("ZICHT_DISPATCH_PARALLEL", 2)
 DISPATCH_BATCH = _env_number("ZICHT_DISPATCH_BATCH", 100)
 DISPATCH_SEND_THREADS = _env_number("ZICHT_DISPATCH_SEND_THREADS", 4)
 DISPATCH_LEASE = _env_number("ZICHT_DISPATCH_LEASE", 300.0, float)
-ALERTS_AT = os.environ.get("ZICHT_ALERTS_AT", "18:30").strip() or "18:30"
+JOBS_INTERVAL = _env_number("ZICHT_JOBS_INTERVAL", 60.0, float)
 
 DISPATCH_QUEUE = "dispatch"
 ANALYTICS_QUEUE = "analytics"
 
 
 def beat_schedule():
-    """Dispatch passes every interval (several, so every dispatch process gets one) and one
-    early-warning run a day. Expired ticks are dropped, so an outage never piles up passes."""
-    hour, minute = (int(part) for part in ALERTS_AT.split(":"))
+    """Dispatch passes every interval (several, so every dispatch process gets one) and the periodic
+    jobs `zicht worker` runs after its passes. Expired ticks are dropped, so an outage never piles up work."""
     schedule = {
         f"dispatch-{n}": {
             "task": "zicht.messaging.dispatch",
@@ -60,11 +59,17 @@ def beat_schedule():
         }
         for n in range(max(DISPATCH_PARALLEL, 1))
     }
-    schedule["early-warning"] = {
-        "task": "zicht.core.compute_alerts",
-        "schedule": crontab(hour=hour, minute=minute),
-        "options": {"expires": 6 * 3600, "queue": ANALYTICS_QUEUE},
+    jobs = {
+        "early-warning": ("zicht.core.compute_alerts", JOBS_INTERVAL),
+        "contact-follow-up": ("zicht.core.follow_up_contact_requests", JOBS_INTERVAL),
+        "retention-purge": ("zicht.core.purge_expired_data", 3600.0),
     }
+    for name, (task, every) in jobs.items():
+        schedule[name] = {
+            "task": task,
+            "schedule": every,
+            "options": {"expires": every, "queue": ANALYTICS_QUEUE},
+        }
     return schedule
 
 
@@ -81,7 +86,7 @@ app.conf.update(
     task_acks_late=False,
     task_routes={
         "zicht.messaging.*": {"queue": DISPATCH_QUEUE},
-        "zicht.core.compute_alerts": {"queue": ANALYTICS_QUEUE},
+        "zicht.core.*": {"queue": ANALYTICS_QUEUE},
     },
     task_default_queue="celery",
     # Keep trying while Redis is down (at start and later); the outbox waits in the database.

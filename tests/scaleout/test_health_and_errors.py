@@ -90,21 +90,21 @@ def test_the_celery_app_is_loaded_only_when_a_broker_is_configured(configured):
     assert result.stdout.split() == ([str(configured)] * 2), result.stderr
 
 
-def test_beat_runs_the_dispatcher_every_30_seconds_and_the_early_warning_daily():
+def test_beat_runs_the_dispatcher_every_30_seconds_and_the_worker_jobs_beside_it():
     """Defaults, read in a fresh process without any of the tuning variables."""
     import json
     import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZICHT_DISPATCH_", "ZICHT_ALERTS_AT"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZICHT_DISPATCH_", "ZICHT_JOBS_"))}
     code = """if True:
         import json
         from zicht.celery import app
         app.loader.import_default_modules()
         schedule = app.conf.beat_schedule
         print(json.dumps({
-            "entries": {k: [v["task"], str(v["schedule"]), v["options"]] for k, v in schedule.items()},
+            "entries": {k: [v["task"], v["schedule"], v["options"]] for k, v in schedule.items()},
             "tasks": sorted(t for t in app.tasks if t.startswith("zicht.")),
             "timezone": app.conf.timezone,
         }))
@@ -112,22 +112,32 @@ def test_beat_runs_the_dispatcher_every_30_seconds_and_the_early_warning_daily()
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
-    dispatch = [v for v in found["entries"].values() if v[0] == "zicht.messaging.dispatch"]
+    entries = found["entries"]
+    dispatch = [v for v in entries.values() if v[0] == "zicht.messaging.dispatch"]
     assert len(dispatch) == 2  # one pass per dispatch process, so both work on a large wave
-    assert all(v[1] == "30.0" and v[2]["expires"] == 30.0 for v in dispatch)
-    assert found["entries"]["early-warning"][:2] == [
+    assert all(v[1] == 30.0 and v[2] == {"expires": 30.0, "queue": "dispatch"} for v in dispatch)
+    # The jobs `zicht worker` runs after its passes, on their own queue.
+    assert entries["early-warning"] == [
         "zicht.core.compute_alerts",
-        "<crontab: 30 18 * * * (m/h/dM/MY/d)>",
+        60.0,
+        {"expires": 60.0, "queue": "analytics"},
     ]
-    assert found["tasks"] == ["zicht.core.compute_alerts", "zicht.messaging.dispatch"]
+    assert entries["contact-follow-up"][:2] == ["zicht.core.follow_up_contact_requests", 60.0]
+    assert entries["retention-purge"][:2] == ["zicht.core.purge_expired_data", 3600.0]
+    assert found["tasks"] == [
+        "zicht.core.compute_alerts",
+        "zicht.core.follow_up_contact_requests",
+        "zicht.core.purge_expired_data",
+        "zicht.messaging.dispatch",
+    ]
     assert found["timezone"] == "Europe/Amsterdam"
 
 
-def test_the_early_warning_task_runs_compute_alerts(db, monkeypatch):
+def test_the_early_warning_task_runs_the_worker_job_with_the_current_time(db, monkeypatch):
     from zicht.core import tasks
     from zicht.monitoring import services
 
     calls = []
-    monkeypatch.setattr(services, "compute_alerts", lambda: calls.append(1) or "0 studenten")
-    assert tasks.compute_alerts.apply().get() == "0 studenten"
-    assert calls == [1]
+    monkeypatch.setattr(services, "compute_alerts_if_due", lambda now: calls.append(now) or "scored")
+    assert tasks.compute_alerts.apply().get() == {"alerts_computed": 1}
+    assert len(calls) == 1 and calls[0].tzinfo is not None
