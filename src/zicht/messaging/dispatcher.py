@@ -19,7 +19,6 @@ be sent twice in that window (it carries the same Message-ID, which some clients
 
 import logging
 import re
-import secrets
 import threading
 import time
 from collections import Counter, defaultdict
@@ -435,23 +434,13 @@ def prepare_batch(ids, now, lease=LEASE):
 
 
 def _issue_links(to_send, now):
-    """One personal link per invitation, valid until its last window closes; as AccessLink.issue()
-    does (256 random bits, only the hash stored), but in one INSERT for the whole batch."""
-    links, tokens = [], []
-    for invitation, windows, _ in to_send:
-        token = secrets.token_urlsafe(32)
-        closes = max(w.closes_at or now + OPEN_ENDED_LINK for w in windows)
-        links.append(
-            AccessLink(
-                person=invitation.person,
-                token_hash=AccessLink.hash_token(token),
-                expires_at=closes,
-                created_at=now,
-            )
-        )
-        tokens.append(token)
-    AccessLink.objects.bulk_create(links)
-    return tokens
+    """One personal link per invitation, valid until its last window closes; one INSERT per batch."""
+    built = [
+        AccessLink.build(invitation.person, max(w.closes_at or now + OPEN_ENDED_LINK for w in windows), now)
+        for invitation, windows, _ in to_send
+    ]
+    AccessLink.objects.bulk_create([link for link, _ in built])
+    return [token for _, token in built]
 
 
 def prepare(invitation_id, now):

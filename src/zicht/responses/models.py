@@ -119,8 +119,16 @@ class AccessLink(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, person, expires_at):
-        """Create a link and return (link, token); 32 random bytes = 256 bits."""
+    def build(cls, person, expires_at, created_at=None):
+        """An unsaved link and its token (32 random bytes = 256 bits); for bulk inserts."""
         token = secrets.token_urlsafe(32)
-        link = cls.objects.create(person=person, token_hash=cls.hash_token(token), expires_at=expires_at)
+        link = cls(person=person, token_hash=cls.hash_token(token), expires_at=expires_at,
+                   created_at=created_at or timezone.now())
+        return link, token
+
+    @classmethod
+    def issue(cls, person, expires_at):
+        """Create a link and return (link, token)."""
+        link, token = cls.build(person, expires_at)
+        link.save()
         return link, token
