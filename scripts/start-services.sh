@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL cluster and Redis server for tests; prints the environment to use.
 # Usage: services=$(scripts/start-services.sh) && eval "$services"
-# The servers live under var/services/ and keep running until the machine stops (or you kill them).
+# The servers live under var/services/ (as root: /tmp/zicht-services-*) and keep running until the machine stops (or you kill them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD/var/services"
+if [ "$(id -u)" -eq 0 ]; then
+  # As root the servers run as the postgres user, who may not be able to enter this checkout
+  # (a clone inside a private directory): keep them in /tmp, one directory per checkout.
+  root="/tmp/zicht-services-$(printf '%s' "$PWD" | sha1sum | cut -c1-12)"
+  cd /tmp
+fi
 mkdir -p "$root"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pgdata="$root/pg"
