@@ -227,6 +227,14 @@ def celery_command(*args, clock_offset=None, clock_file=None):
     return [*launcher, "--", "-A", "zicht.celery", *args]
 
 
+def fresh_beat_schedule(path):
+    """Path for beat's schedule file, with any file of an earlier run removed: a stale file's
+    "last run" times (from a later injected clock) would make beat wait instead of ticking."""
+    for old in Path(path).parent.glob(Path(path).name + "*"):
+        old.unlink()
+    return str(path)
+
+
 def gunicorn_command(bind, workers, threads, access_log, app="zicht.wsgi:application", config=None):
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--config", str(config or ROOT / "deploy" / "gunicorn.conf.py"),
                "--bind", bind, "--workers", str(workers), "--access-logfile", str(access_log)]

@@ -34,6 +34,7 @@ from _services import (  # noqa: E402
     Process,
     Redis,
     celery_command,
+    fresh_beat_schedule,
     http_json,
     machine,
     migrate,
@@ -152,7 +153,7 @@ def main():
                                clock_offset=0, clock_file=CLOCK),
                 env, OUT / f"{name}.log"))
         processes.append(Process(
-            celery_command("beat", "--loglevel", "WARNING", "--schedule", str(OUT / "celerybeat-schedule"),
+            celery_command("beat", "--loglevel", "WARNING", "--schedule", fresh_beat_schedule(OUT / "celerybeat-schedule"),
                            clock_offset=0, clock_file=CLOCK), env, OUT / "beat.log"))
 
         # 1. Baseline: a fast provider.

@@ -10,7 +10,7 @@ What is built (private, durable PostgreSQL cluster in var/bench/national_wave/):
     windows per student (their own diaries, pre/post, and the mentor's diary about them).
   * The injected clock says Thursday 12:00 (Europe/Amsterdam) of week 10: weeks 1-9 are over
     (missed), pre-measurements are done, weeks 11-35 are planned.
-  * Invitation rows are planned as the dispatcher does before the moment (``plan_invitations`` at
+  * Invitation rows are planned as the dispatcher does before the moment (``plan_messages`` at
     11:00 injected time), timed separately: in production this happens in the two hours before 12:00.
 
 The wave: one Celery worker with 2 pool processes on the dispatch queue and one beat (both with the
@@ -38,6 +38,7 @@ from _services import (  # noqa: E402
     Process,
     Redis,
     celery_command,
+    fresh_beat_schedule,
     http_json,
     machine,
     migrate,
@@ -176,7 +177,7 @@ def plan(now):
     total, passes, started = 0, 0, time.monotonic()
     while True:
         began = time.monotonic()
-        planned = planner.plan_invitations(now)
+        planned = planner.plan_messages(now)["invitations_planned"]
         passes += 1
         total += planned
         print(f"  planning pass {passes}: {planned:,} invitations in {time.monotonic() - began:.1f} s", flush=True)
@@ -218,7 +219,7 @@ def wave(pg, env, expected, args):
                            clock_offset=offset),
             wave_env, OUT / "worker.log"))
         processes.append(Process(
-            celery_command("beat", "--loglevel", "WARNING", "--schedule", str(OUT / "celerybeat-schedule"),
+            celery_command("beat", "--loglevel", "WARNING", "--schedule", fresh_beat_schedule(OUT / "celerybeat-schedule"),
                            clock_offset=offset),
             wave_env, OUT / "beat.log"))
         started = launched + lead

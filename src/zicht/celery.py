@@ -10,7 +10,8 @@ environment variables, read once at start):
 
 - ``ZICHT_DISPATCH_INTERVAL`` seconds between beat ticks (default 30); a pass runs at most this long.
 - ``ZICHT_DISPATCH_PARALLEL`` dispatch passes queued per tick (default 2: one per worker process,
-  so every process of the dispatch queue works on a large wave).
+  so every process of the dispatch queue works on a large wave). Only the first of them also
+  plans (closes windows, plans invitation and reminder rows): planning needs one process, not all.
 - ``ZICHT_DISPATCH_BATCH`` invitations claimed at a time (default 100).
 - ``ZICHT_DISPATCH_SEND_THREADS`` parallel provider connections within one pass (default 4).
 - ``ZICHT_DISPATCH_LEASE`` seconds before a dead worker's claims may be taken over (default 300).
@@ -54,6 +55,7 @@ def beat_schedule():
                 "max_seconds": DISPATCH_INTERVAL,
                 "send_threads": DISPATCH_SEND_THREADS,
                 "lease_seconds": DISPATCH_LEASE,
+                "plan": n == 0,  # one pass per tick plans; the others only send
             },
             "options": {"expires": DISPATCH_INTERVAL, "queue": DISPATCH_QUEUE},
         }

@@ -174,6 +174,8 @@ ZICHT_SMS_BACKEND = env_str("ZICHT_SMS_BACKEND", "outbox")
 ZICHT_SMS_API_URL = env_str("ZICHT_SMS_API_URL", "")
 ZICHT_SMS_API_KEY = env_str("ZICHT_SMS_API_KEY", "")
 ZICHT_SMS_SENDER = env_str("ZICHT_SMS_SENDER", "zicht")
+# Messages per request to the provider's batch endpoint; 1 = one request per message (POST /messages).
+ZICHT_SMS_BATCH_SIZE = env_int("ZICHT_SMS_BATCH_SIZE", 100)
 # Shared secret for the provider's signed status/inbound webhooks (docs/sms-provider.md);
 # empty means webhooks cannot be verified and must be refused.
 ZICHT_SMS_WEBHOOK_SECRET = env_str("ZICHT_SMS_WEBHOOK_SECRET", "")

@@ -104,7 +104,8 @@ def test_beat_runs_the_dispatcher_every_30_seconds_and_the_worker_jobs_beside_it
         app.loader.import_default_modules()
         schedule = app.conf.beat_schedule
         print(json.dumps({
-            "entries": {k: [v["task"], v["schedule"], v["options"]] for k, v in schedule.items()},
+            "entries": {k: [v["task"], v["schedule"], v["options"], v.get("kwargs", {}).get("plan")]
+                        for k, v in schedule.items()},
             "tasks": sorted(t for t in app.tasks if t.startswith("zicht.")),
             "timezone": app.conf.timezone,
         }))
@@ -116,11 +117,13 @@ def test_beat_runs_the_dispatcher_every_30_seconds_and_the_worker_jobs_beside_it
     dispatch = [v for v in entries.values() if v[0] == "zicht.messaging.dispatch"]
     assert len(dispatch) == 2  # one pass per dispatch process, so both work on a large wave
     assert all(v[1] == 30.0 and v[2] == {"expires": 30.0, "queue": "dispatch"} for v in dispatch)
+    assert sorted(v[3] for v in dispatch) == [False, True]  # planning: once per tick, not in every pass
     # The jobs `zicht worker` runs after its passes, on their own queue.
     assert entries["early-warning"] == [
         "zicht.core.compute_alerts",
         60.0,
         {"expires": 60.0, "queue": "analytics"},
+        None,
     ]
     assert entries["contact-follow-up"][:2] == ["zicht.core.follow_up_contact_requests", 60.0]
     assert entries["retention-purge"][:2] == ["zicht.core.purge_expired_data", 3600.0]

@@ -146,6 +146,50 @@ def test_late_invitation_pushes_the_reminder_back_and_out_of_the_night(protocols
     assert reminder.due_at == at(FRI, 8)
 
 
+def test_reminder_planned_ahead_waits_two_hours_after_an_invitation_that_went_out_late(
+    protocols, make_student
+):
+    student = make_student("Sanne", mentor=None)
+    enrol(student)
+    dispatcher.run_once(now=at(THU, 11))  # invitation (12:00) and reminder (20:00) planned together
+    reminder = Invitation.objects.get(person=student, moment=at(THU, 12), kind=Invitation.REMINDER)
+    assert reminder.status == Invitation.PLANNED and reminder.due_at == at(THU, 20)
+    dispatcher.run_once(now=at(THU, 19))  # the worker was down from 11:00 to 19:00
+    assert len(sent_to(student)) == 1
+    dispatcher.run_once(now=at(THU, 20))
+    assert sent_to(student, Invitation.REMINDER) == []  # one hour after the invitation: too soon
+    reminder.refresh_from_db()
+    # 19:00 + 2 h = 21:00 is in the quiet hours: Friday 08:00, still before the 18:00 close.
+    assert reminder.status == Invitation.PLANNED and reminder.due_at == at(FRI, 8)
+    dispatcher.run_once(now=at(FRI, 8))
+    assert len(sent_to(student, Invitation.REMINDER)) == 1
+
+
+def test_no_reminder_when_the_late_invitation_leaves_no_room_before_the_close(protocols, make_student):
+    student = make_student("Sanne", mentor=None)
+    enrol(student)
+    dispatcher.run_once(now=at(THU, 11))
+    dispatcher.run_once(now=at(FRI, 16))  # invitation sent two hours before the 18:00 close
+    assert len(sent_to(student)) == 1
+    for moment in (at(FRI, 16, 30), at(FRI, 17, 30)):
+        dispatcher.run_once(now=moment)
+    assert sent_to(student, Invitation.REMINDER) == []
+    reminder = Invitation.objects.get(person=student, moment=at(THU, 12), kind=Invitation.REMINDER)
+    assert reminder.status == Invitation.CANCELLED and reminder.note == "too close to closing"
+
+
+def test_each_window_is_planned_once_and_sending_passes_do_not_plan(protocols, make_student, mentor):
+    student = make_student("Sanne")
+    enrol(student)
+    dispatcher.run_once(now=at("2026-09-09", 17, 45))  # the pre-measurements
+    assert "invitations_planned" not in dispatcher.run_once(now=at(THU, 11), plan=False)
+    first = dispatcher.run_once(now=at(THU, 11))
+    assert first["invitations_planned"] == 2 and first["reminders_planned"] == 2  # Sanne + her mentor
+    assert diary(student).messages_planned and diary(mentor, about=student).messages_planned
+    again = dispatcher.run_once(now=at(THU, 11, 30))
+    assert "invitations_planned" not in again and "reminders_planned" not in again
+
+
 def test_catch_up_at_night_waits_for_the_morning(protocols, make_student):
     student = make_student("Sanne")
     enrol(student)
@@ -225,29 +269,51 @@ def test_a_rejected_number_fails_is_flagged_and_not_tried_again(protocols, make_
     requests = provider.stats()["requests"]
     dispatcher.run_once(now=at(THU, 12))
     assert provider.stats()["requests"] == requests  # no more attempts at a known-bad number
-    diary_invitation = Invitation.objects.get(person=student, moment=at(THU, 12))
+    diary_invitation = Invitation.objects.get(person=student, moment=at(THU, 12), kind=Invitation.INVITATION)
     assert diary_invitation.status == Invitation.FAILED and "no usable" in diary_invitation.note
 
 
+def test_one_request_carries_the_whole_wave_and_a_refused_number_fails_alone(
+    protocols, make_student, provider
+):
+    students = [make_student(name, phone=f"+3161111111{n}", mentor=None) for n, name in enumerate("ABCD")]
+    enrol(*students)
+    dispatcher.run_once(now=at(THU, 11, 30))  # plans 12:00, sends the pre-measurements
+    provider.reset()
+    provider.reject_numbers = {students[2].phone}
+
+    stats = dispatcher.run_once(now=at(THU, 12))
+
+    assert stats["delivery_sent"] == 3 and stats["delivery_failed"] == 1
+    assert [r["path"] for r in provider.requests] == ["/messages/batch"]
+    for student in students:
+        (sms,) = sent_to(student)
+        assert sms.status == (Delivery.FAILED if student == students[2] else Delivery.SENT)
+    assert list(ContactProblem.objects.values_list("person", flat=True)) == [students[2].pk]
+
+
+@pytest.mark.parametrize("batch_size", [1, 100], ids=["one-per-request", "batch-endpoint"])
 def test_crash_after_the_provider_accepted_resends_with_the_same_key(
-    protocols, make_student, provider, monkeypatch
+    protocols, make_student, provider, monkeypatch, settings, batch_size
 ):
     """Simulate kill -9 between the provider's answer and our 'sent' mark: the retry is deduplicated."""
     from zicht.messaging import channels
 
+    settings.ZICHT_SMS_BATCH_SIZE = batch_size
     student = make_student("Sanne", mentor=None)
     enrol(student)
     dispatcher.run_once(now=at(THU, 11, 30))
-    real_send = channels.send_sms
+    name = "send_sms" if batch_size == 1 else "send_sms_batch"
+    real_send = getattr(channels, name)
 
     def send_then_crash(*args, **kwargs):
         real_send(*args, **kwargs)
         raise SystemExit("killed")  # the process dies before it can record anything
 
-    monkeypatch.setattr(channels, "send_sms", send_then_crash)
+    monkeypatch.setattr(channels, name, send_then_crash)
     with pytest.raises(SystemExit):
         dispatcher.run_once(now=at(THU, 12))
-    monkeypatch.setattr(channels, "send_sms", real_send)
+    monkeypatch.setattr(channels, name, real_send)
     sms = Delivery.objects.get(invitation__person=student, invitation__moment=at(THU, 12))
     assert sms.status == Delivery.QUEUED and sms.claimed_until is not None
     assert dispatcher.release_claims(at(THU, 12, 1)) >= 1  # what `zicht worker` does at start

@@ -34,14 +34,14 @@ def test_concurrent_passes_never_send_twice(
         protocol_services.enrol_student(student, START, now=at("2026-09-01", 9))
     calls = Counter()
     lock = threading.Lock()
-    real_send = channels.send_sms
+    real_send = channels.send_sms_batch
 
-    def counting_send(to, body, *, reference, status_url=None):
+    def counting_send(messages, **kwargs):
         with lock:
-            calls[reference] += 1
-        return real_send(to, body, reference=reference, status_url=status_url)
+            calls.update(m["reference"] for m in messages)
+        return real_send(messages, **kwargs)
 
-    monkeypatch.setattr(channels, "send_sms", counting_send)
+    monkeypatch.setattr(channels, "send_sms_batch", counting_send)
     barrier = threading.Barrier(4)
     errors = []
 

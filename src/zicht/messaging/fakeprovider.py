@@ -126,7 +126,33 @@ class FakeProvider:
             record["status"] = status
             return status, body, delay, drop
 
-    def _decide(self, headers, payload):
+    def handle_batch(self, headers, payload):
+        """Decide the answer to POST /messages/batch: request-level faults first, then each message
+        as POST /messages would. Returns (status, body dict, delay, drop)."""
+        with self.lock:
+            self._counts["requests"] += 1
+            record = {"method": "POST", "path": "/messages/batch", "headers": headers, "json": payload}
+            if self.keep_requests:
+                self.requests.append(record)
+            refused = self._refuse(headers)
+            messages = payload.get("messages") if isinstance(payload, dict) else None
+            if refused is None and (not isinstance(messages, list) or not 1 <= len(messages) <= 1000):
+                self._counts["rejected"] += 1
+                refused = 400, _error("bad_request", "'messages' must be a list of 1-1000 messages"), 0, False
+            if refused is not None:
+                record["status"] = refused[0]
+                return refused
+            results, delay, drop = [], self.delay, False
+            for message in messages:
+                key = message.get("reference") if isinstance(message, dict) else None
+                status, body, message_delay, message_drop = self._accept(key, message)
+                results.append(body if "error" not in body else dict(body, reference=key))
+                delay, drop = max(delay, message_delay), drop or message_drop
+            record["status"] = 200
+            return 200, {"results": results}, delay, drop
+
+    def _refuse(self, headers):
+        """Request-level answers: wrong key, injected failures. None when the request may proceed."""
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, _error("unauthorized", "missing or wrong API key"), 0, False
         if self._fail_next:
@@ -135,11 +161,19 @@ class FakeProvider:
         if self.fail_rate and self._random.random() < self.fail_rate:
             self._counts["failed_injected"] += 1
             return 500, _error("internal", "injected failure"), self.delay, False
+        return None
+
+    def _decide(self, headers, payload):
+        refused = self._refuse(headers)
+        if refused is not None:
+            return refused
+        return self._accept(headers.get("idempotency-key") or (payload or {}).get("reference"), payload)
+
+    def _accept(self, key, payload):
         if not isinstance(payload, dict):
             self._counts["rejected"] += 1
             return 400, _error("bad_request", "body must be a JSON object"), 0, False
         to, text = payload.get("to"), payload.get("body")
-        key = headers.get("idempotency-key") or payload.get("reference")
         if not isinstance(to, str) or not E164_RE.match(to) or to in self.reject_numbers:
             self._counts["rejected"] += 1
             return 400, _error("invalid_recipient", f"cannot deliver to {to!r}"), 0, False
@@ -262,12 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         provider = self.server.provider
         payload = self._read_json()
-        if self.path == "/messages":
+        if self.path in ("/messages", "/messages/batch"):
             headers = {k.lower(): v for k, v in self.headers.items()}
             if payload is ValueError:
                 self._answer(400, _error("bad_request", "body is not valid JSON"))
                 return
-            status, body, delay, drop = provider.handle_send(headers, payload)
+            handle = provider.handle_send if self.path == "/messages" else provider.handle_batch
+            status, body, delay, drop = handle(headers, payload)
             if delay:
                 time.sleep(delay)
             if drop:

@@ -1,5 +1,8 @@
 """Planning: which invitation and reminder rows should exist now, and which windows are missed.
 
+Planning runs in one place per tick (``zicht worker``'s pass, or the Celery ``plan`` task), not
+in every dispatch process: sending scales out, planning needs no more than one.
+
 Rows are planned in bulk (a few statements per thousand windows). Correctness does not depend on
 only one planner running: (person, kind, moment) is unique for invitations and (window, kind)
 for their links, so racing planners can only add the same rows once.
@@ -16,7 +19,7 @@ from zicht.core import clock
 from zicht.messaging.models import Invitation, InvitationWindow
 from zicht.protocols import schedule
 from zicht.protocols import services as protocol_services
-from zicht.protocols.models import Subscription
+from zicht.protocols.models import Protocol, Subscription
 from zicht.responses.models import Response, Window
 
 log = logging.getLogger(__name__)
@@ -92,15 +95,40 @@ def close_windows(now, batch=CHUNK):
     return {"windows_missed": missed_windows, "invitations_missed": missed_invitations}
 
 
-def plan_invitations(now, limit=50_000):
-    """Invitation rows for windows opening within PLAN_AHEAD, or open already (catch-up)."""
-    windows = (
+def plan_messages(now, limit=50_000):
+    """Invitation and reminder rows for windows opening within PLAN_AHEAD, or open already (catch-up).
+
+    Both rows are planned together, once per window (``Window.messages_planned``), so no pass
+    ever has to search the whole window table for what still needs a reminder. The reminder's
+    time assumes the invitation goes out on time; when it goes out late, the dispatcher moves
+    the reminder when it comes due (see ``reminder_due``). Returns counts.
+    """
+    windows = list(
         invitable_windows(now)
-        .filter(opens_at__lte=now + PLAN_AHEAD)
-        .exclude(linked(Invitation.INVITATION))
-        .order_by("opens_at", "respondent_id")
+        .filter(messages_planned=False, opens_at__lte=now + PLAN_AHEAD)
+        .select_related("subscription")
+        .order_by("opens_at", "respondent_id")[:limit]
     )
-    return bundle(list(windows[:limit]), Invitation.INVITATION, now)
+    attach_protocols(windows)
+    rules = reminder_rules(windows)
+    counts = {"invitations_planned": 0, "reminders_planned": 0}
+    for chunk in _chunks(windows):
+        counts["invitations_planned"] += bundle(chunk, Invitation.INVITATION, now)
+        wanted, too_late = [], []
+        for window in chunk:
+            due = reminder_due(window, max(now, window.opens_at), rules[rule_key(window)])
+            if due is None:
+                too_late.append(window)
+            else:
+                window.reminder_due = due
+                wanted.append(window)
+        counts["reminders_planned"] += bundle(
+            wanted, Invitation.REMINDER, now, due=lambda ws: max(w.reminder_due for w in ws)
+        )
+        # Recorded, so the coordinator can see why there was no reminder.
+        bundle(too_late, Invitation.REMINDER, now, status=Invitation.CANCELLED, note="too close to closing")
+        Window.objects.filter(pk__in=[w.pk for w in chunk]).update(messages_planned=True)
+    return counts
 
 
 def reminder_due(window, invitation_sent_at, rule):
@@ -116,13 +144,26 @@ def reminder_due(window, invitation_sent_at, rule):
     return due
 
 
+def attach_protocols(windows):
+    """Give the windows' subscriptions their protocol, each protocol loaded (and its JSON decoded)
+    once instead of once per window row."""
+    subscriptions = [w.subscription for w in windows if w.subscription_id]
+    protocols = Protocol.objects.in_bulk({s.protocol_id for s in subscriptions})
+    for subscription in subscriptions:
+        subscription.protocol = protocols[subscription.protocol_id]
+
+
+def rule_key(window):
+    return (window.subscription.protocol_id if window.subscription_id else None, window.measurement)
+
+
 def reminder_rules(windows):
     """(delay, zone, quiet hours) per (protocol, measurement) of these windows."""
     rules = {}
     for w in windows:
-        sub = w.subscription
-        key = (sub.protocol_id if sub else None, w.measurement)
+        key = rule_key(w)
         if key not in rules:
+            sub = w.subscription if w.subscription_id else None
             definition = sub.protocol.definition if sub else {}
             m = schedule.measurement(definition, w.measurement)
             rules[key] = (
@@ -131,40 +172,6 @@ def reminder_rules(windows):
                 schedule.quiet_hours(definition),
             )
     return rules
-
-
-def plan_reminders(now, limit=50_000):
-    """A reminder row for every still-open window whose invitation went out and has no reminder yet."""
-    windows = list(
-        invitable_windows(now)
-        .filter(linked(Invitation.INVITATION, status=Invitation.SENT))
-        .exclude(linked(Invitation.REMINDER))
-        .select_related("subscription__protocol")
-        .order_by("opens_at", "respondent_id")[:limit]
-    )
-    if not windows:
-        return 0
-    sent_at = {}
-    for chunk in _chunks([w.pk for w in windows]):
-        sent_at.update(
-            InvitationWindow.objects.filter(window_id__in=chunk, kind=Invitation.INVITATION).values_list(
-                "window_id", "invitation__sent_at"
-            )
-        )
-    rules = reminder_rules(windows)
-    wanted, too_late = [], []
-    for window in windows:
-        rule = rules[(window.subscription.protocol_id if window.subscription else None, window.measurement)]
-        due = reminder_due(window, sent_at.get(window.pk) or now, rule)
-        if due is None:
-            too_late.append(window)
-        else:
-            window.reminder_due = due
-            wanted.append(window)
-    planned = bundle(wanted, Invitation.REMINDER, now, due=lambda ws: max(w.reminder_due for w in ws))
-    # Recorded, so the next pass does not reconsider them and the coordinator can see why.
-    bundle(too_late, Invitation.REMINDER, now, status=Invitation.CANCELLED, note="too close to closing")
-    return planned
 
 
 def _chunks(items, size=CHUNK):

@@ -13,8 +13,11 @@ from zicht.messaging import dispatcher
 
 
 @shared_task(name="zicht.messaging.dispatch", ignore_result=True)
-def dispatch(batch=100, max_seconds=25, send_threads=1, lease_seconds=None):
+def dispatch(batch=100, max_seconds=25, send_threads=1, lease_seconds=None, plan=True):
     """One bounded pass, so overlapping beats never pile up. ``lease_seconds``: how long this
-    worker's claims stay its own (a killed worker's claims are taken over after it)."""
+    worker's claims stay its own (a killed worker's claims are taken over after it); ``plan``:
+    whether this pass also plans (beat asks one pass per tick to)."""
     lease = timedelta(seconds=lease_seconds) if lease_seconds else dispatcher.LEASE
-    return dispatcher.run_once(batch=batch, max_seconds=max_seconds, send_threads=send_threads, lease=lease)
+    return dispatcher.run_once(
+        batch=batch, max_seconds=max_seconds, send_threads=send_threads, lease=lease, plan=plan
+    )

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,10 @@ class Window(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True, help_text="empty: open until the subscription ends")
     state = models.CharField(max_length=10, choices=STATES, default=PLANNED)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Whether the dispatcher has planned this window's invitation and reminder rows
+    # (messaging/planner.py). Kept on the window so that finding the windows still to plan, among
+    # tens of millions, is one small partial index instead of a search through the links.
+    messages_planned = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -48,7 +53,14 @@ class Window(models.Model):
                 fields=["subscription", "measurement", "occasion"], name="window_unique_occasion"
             ),
         ]
-        indexes = [models.Index(fields=["respondent", "state", "opens_at"])]
+        indexes = [
+            models.Index(fields=["respondent", "state", "opens_at"]),
+            # The planner's two questions: what must be planned, and what has closed unanswered.
+            models.Index(
+                fields=["opens_at"], condition=Q(state="planned", messages_planned=False), name="window_to_plan"
+            ),
+            models.Index(fields=["closes_at"], condition=Q(state="planned"), name="window_to_close"),
+        ]
 
     def __str__(self):
         return f"{self.measurement} #{self.occasion} for {self.respondent_id}"

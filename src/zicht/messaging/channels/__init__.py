@@ -16,6 +16,7 @@ from .sms import (
     parse_inbound,
     parse_status_callback,
     send_sms,
+    send_sms_batch,
     sign_webhook,
     verify_webhook,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "retry_delay",
     "send_email",
     "send_sms",
+    "send_sms_batch",
     "sign_webhook",
     "verify_webhook",
 ]

@@ -30,6 +30,7 @@ MAX_RETRY_AFTER = 5.0  # honour a provider's Retry-After inside one call up to t
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+TEMPORARY_CODES = {"internal", "rate_limited", "unavailable", "timeout"}  # per-message errors worth a retry
 
 _client = None
 _client_pid = None
@@ -131,6 +132,123 @@ def _send_http(to_e164, body, *, reference, status_url, sleep):
                 wait = BACKOFF_BASE * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE)
             sleep(wait)
     raise last_error
+
+
+def send_sms_batch(messages, *, sleep=None):
+    """Send several SMS in one request to the batch endpoint; one result per message, in order.
+
+    ``messages``: dicts with ``to``, ``body``, ``reference`` and optionally ``status_url``. A
+    result is the provider's message id, or the PermanentError / RetryableError for that message.
+    A failure of the request as a whole (timeout, 5xx, 429, a provider without the endpoint)
+    is retried like ``send_sms`` and then becomes a RetryableError for every message: the
+    references make a repeated request harmless. Only a per-message refusal is permanent.
+    """
+    results = [None] * len(messages)
+    payloads, positions = [], []
+    for position, message in enumerate(messages):
+        reference, to, body = message.get("reference"), message.get("to"), message.get("body")
+        if not REFERENCE_RE.match(reference or ""):
+            raise ValueError(f"reference must be 1-100 characters of A-Z a-z 0-9 . _ : -, got {reference!r}")
+        if not E164_RE.match(to or ""):
+            results[position] = PermanentError(f"not an E.164 phone number: {to!r}", code="invalid_recipient")
+        elif not body:
+            results[position] = PermanentError("empty SMS body", code="empty_body")
+        else:
+            payload = {"from": settings.ZICHT_SMS_SENDER, "to": to, "body": body, "reference": reference}
+            if message.get("status_url"):
+                payload["status_url"] = message["status_url"]
+            payloads.append(payload)
+            positions.append(position)
+    if not payloads:
+        return results
+    backend = settings.ZICHT_SMS_BACKEND
+    if backend == "outbox":
+        answers = [f"outbox-{p['reference']}" for p in payloads]
+    elif backend == "http":
+        answers = _send_http_batch(payloads, sleep=sleep or time.sleep)
+    else:
+        raise ImproperlyConfigured(f"ZICHT_SMS_BACKEND must be 'outbox' or 'http', not {backend!r}")
+    for position, answer in zip(positions, answers, strict=True):
+        results[position] = answer
+    return results
+
+
+def _send_http_batch(payloads, *, sleep):
+    base = settings.ZICHT_SMS_API_URL.rstrip("/")
+    if not base:
+        raise ImproperlyConfigured("ZICHT_SMS_BACKEND is 'http' but ZICHT_SMS_API_URL is empty")
+    headers = {"Accept": "application/json"}
+    if settings.ZICHT_SMS_API_KEY:
+        headers["Authorization"] = f"Bearer {settings.ZICHT_SMS_API_KEY}"
+    last_error = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        wait = None
+        try:
+            response = http_post(base + "/messages/batch", {"messages": payloads}, headers)
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            last_error = RetryableError(f"check ZICHT_SMS_API_URL/ZICHT_SMS_API_KEY: {exc}", code="misconfigured")
+            break
+        except httpx.TimeoutException as exc:
+            last_error = RetryableError(f"provider timed out ({type(exc).__name__})", code="timeout")
+        except httpx.TransportError as exc:
+            last_error = RetryableError(f"provider unreachable ({type(exc).__name__}: {exc})", code="unreachable")
+        else:
+            status = response.status_code
+            if status == 200:
+                answers = _batch_answers(response, payloads)
+                if answers is not None:
+                    log.info("sms batch of %d answered (attempt %d)", len(payloads), attempt)
+                    return answers
+                last_error = RetryableError("provider answered the batch without one result per message", code="bad_response")
+            elif status in (401, 403):
+                log.error("SMS provider refused our credentials (HTTP %d); check ZICHT_SMS_API_KEY", status)
+                last_error = RetryableError(f"provider refused credentials (HTTP {status})", code="unauthorized", status=status)
+                break
+            elif status in (404, 405):
+                log.error("SMS provider has no batch endpoint (HTTP %d); set ZICHT_SMS_BATCH_SIZE=1", status)
+                last_error = RetryableError(f"no batch endpoint at the provider (HTTP {status})", code="misconfigured", status=status)
+                break
+            elif status in (408, 429):
+                last_error = RetryableError(f"provider asked us to slow down (HTTP {status})", code="rate_limited", status=status)
+                wait = _retry_after(response)
+            elif 400 <= status < 500:
+                code, text = _error_detail(response)
+                # The request as a whole was refused: our fault, not the recipients'. Nothing is flagged.
+                log.error("SMS provider refused a batch: HTTP %d %s %s", status, code, text)
+                last_error = RetryableError(f"provider refused the batch (HTTP {status} {code}: {text})", code=code, status=status)
+                break
+            else:
+                last_error = RetryableError(f"provider error (HTTP {status})", code="provider_error", status=status)
+        log.warning("sms batch of %d, attempt %d/%d failed: %s", len(payloads), attempt, MAX_ATTEMPTS, last_error)
+        if attempt < MAX_ATTEMPTS:
+            if wait is None:
+                wait = BACKOFF_BASE * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE)
+            sleep(wait)
+    return [last_error] * len(payloads)
+
+
+def _batch_answers(response, payloads):
+    """Per message: its id, or the PermanentError the provider gave it; None if the answer is malformed."""
+    results = _json(response).get("results")
+    if not isinstance(results, list) or len(results) != len(payloads):
+        return None
+    answers = []
+    for payload, result in zip(payloads, results, strict=True):
+        if not isinstance(result, dict) or result.get("reference") != payload["reference"]:
+            return None
+        error = result.get("error")
+        if isinstance(error, dict):
+            code, text = str(error.get("code") or "rejected"), str(error.get("message") or "")
+            if code in TEMPORARY_CODES:
+                answers.append(RetryableError(f"provider could not take the message now ({code}: {text})", code=code))
+                continue
+            log.warning("sms %s to %s rejected: %s %s", payload["reference"], mask(payload["to"]), code, text)
+            answers.append(PermanentError(f"provider rejected the message ({code}: {text})", code=code))
+        elif isinstance(result.get("id"), str) and result["id"]:
+            answers.append(result["id"])
+        else:
+            answers.append(RetryableError("provider gave no message id", code="bad_response"))
+    return answers
 
 
 def _json(response):
