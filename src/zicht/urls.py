@@ -27,3 +27,5 @@ urlpatterns += [
     path("staff/", include("zicht.privacy.urls")),
     path("api/v1/", api_v1.urls),
 ]
+
+handler500 = "zicht.core.views.server_error"

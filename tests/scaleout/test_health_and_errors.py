@@ -70,10 +70,25 @@ def test_database_outage_while_submitting_shows_a_retry_page_not_a_stack_trace(d
 
     monkeypatch.setattr(services, "find_link", database_gone)
     response = Client(raise_request_exception=False).post("/d/some-token-value/w/1/", {"x": "1"})
-    assert response.status_code == 500
+    assert response.status_code == 503 and response["Retry-After"] == "10"  # temporary: try again
     page = response.content.decode()
     assert "probeer het zo opnieuw" in page and "try again" in page
     assert "Traceback" not in page and "OperationalError" not in page and "server closed" not in page
+
+
+def test_any_other_error_is_the_same_friendly_page_with_500(db, settings, monkeypatch):
+    from zicht.responses import services
+
+    settings.DEBUG = False
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(services, "find_link", bug)
+    response = Client(raise_request_exception=False).get("/d/some-token-value/")
+    assert response.status_code == 500 and "Retry-After" not in response
+    page = response.content.decode()
+    assert "probeer het zo opnieuw" in page and "a bug of ours" not in page and "KeyError" not in page
 
 
 @pytest.mark.parametrize("configured", [False, True])

@@ -1,11 +1,12 @@
 """Staff landing page, health check and the development links page."""
 
 import json
+import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 
 from zicht.core import clock, permissions
@@ -87,3 +88,22 @@ def dev_links(request):
     path = settings.DATA_DIR / "demo-links.json"
     links = json.loads(path.read_text()) if path.exists() else []
     return render(request, "core/dev_links.html", {"links": links})
+
+
+DATABASE_OUTAGE_RETRY_AFTER = 10  # seconds; a PostgreSQL restart takes about one
+
+
+def server_error(request):
+    """The friendly error page. When the database was unreachable (a restart, a failover) it is a
+    temporary condition: 503 with Retry-After, so browsers, proxies and scripts know to try again.
+    Rendered without context processors or the database, which may be what just failed."""
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    error = sys.exc_info()[1]
+    outage = isinstance(error, (OperationalError, InterfaceError))
+    response = HttpResponseServerError(loader.get_template("500.html").render())
+    if outage:
+        response.status_code = 503
+        response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
+    return response
