@@ -123,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file (not memory) so tests can start a worker process on it; one per test run.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Short queries only: PostgreSQL's JIT compiler costs more than it saves on them, and it kicks
+    # in whenever table statistics lag behind a big change (e.g. right after planning a wave).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off " + DATABASES["default"]["OPTIONS"].get("options", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
