@@ -77,6 +77,10 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE,
         return max_seconds is None or time.monotonic() - started < max_seconds
 
     pool = ThreadPoolExecutor(send_threads, thread_name_prefix="zicht-send") if send_threads > 1 else None
+    # With send threads, a batch is sent while the next one is claimed and prepared: both spend
+    # much of their time waiting for the database or the provider, so they overlap well.
+    sender = ThreadPoolExecutor(1, thread_name_prefix="zicht-sender") if pool is not None else None
+    sending = None
     try:
         while in_time():
             claimed = claim_invitations(get_now(), batch, lease)
@@ -84,7 +88,15 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE,
                 break
             outcomes, deliveries = prepare_batch(claimed, get_now(), lease)
             stats.update({f"invitation_{k}": v for k, v in outcomes.items()})
-            stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=False))
+            if sending is not None:
+                stats.update(sending.result())
+                sending = None
+            if sender is None:
+                stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=False))
+            else:
+                sending = sender.submit(_send_all, deliveries, get_now, pool, send_threads, check_windows=False)
+        if sending is not None:
+            stats.update(sending.result())
         while in_time():
             claimed = claim_deliveries(get_now(), batch, lease)
             if not claimed:
@@ -92,6 +104,8 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE,
             deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("invitation"))
             stats.update(_send_all(deliveries, get_now, pool, send_threads, check_windows=True))
     finally:
+        if sender is not None:
+            sender.shutdown()  # lets a batch being sent finish: its deliveries are already committed
         if pool is not None:
             pool.shutdown()
     return {key: value for key, value in stats.items() if value}
