@@ -26,7 +26,8 @@ from zicht.analytics import evaluate, features, risk, simulate
 
 FA_TARGET = 0.9  # use most of the 1 false alarm per mentor-month budget, leaving room for new cohorts
 BURDEN_MAX = 0.12  # at most 12% of stayer-weeks flagged: long alerts must not game the episode count
-HOLDS = (1, 4, 8)  # minimum episode lengths tried
+HOLDS = (1, 2, 4)  # minimum episode lengths tried
+MAX_WEEKS = (6, 8, 0)  # maximum episode lengths tried (0: no limit)
 RISE = 8  # an episode also starts at >= 8x the student's own usual risk (chosen on seed 1)
 # TH_OFF is kept at >= 35% of TH_ON: a lower one would keep alerts on at ordinary risk levels
 KNOT_QUANTILES = (0.25, 0.5, 0.75, 0.9, 0.97)
@@ -89,17 +90,17 @@ def fit_logistic(A, y):
 
 
 def choose_thresholds(r, present, left_week):
-    """The (TH_ON, TH_OFF, HOLD) alerting the most leavers >= 2 weeks ahead within the limits."""
+    """The (TH_ON, TH_OFF, HOLD, MAX_WEEKS) alerting the most leavers >= 2 weeks ahead within the limits."""
     best = None
-    for th_on in np.quantile(r[present], np.linspace(0.85, 0.995, 50)):
-        for ratio, hold in itertools.product((0.35, 0.5, 0.75, 1.0), HOLDS):
-            al = risk.alert_rule(r, present, th_on, th_on * ratio, hold, RISE)
+    for th_on in np.quantile(r[present], np.linspace(0.85, 0.995, 40)):
+        for ratio, hold, max_weeks in itertools.product((0.35, 0.5, 0.75, 1.0), HOLDS, MAX_WEEKS):
+            al = risk.alert_rule(r, present, th_on, th_on * ratio, hold, RISE, max_weeks)
             m = evaluate.metrics(r, al, present, left_week, with_auc=False)
             if m["false_alarms_per_mentor_month"] > FA_TARGET or m["stayer_weeks_in_alert"] > BURDEN_MAX:
                 continue
             key = (m["share_alerted_2w_ahead"], m["median_lead_weeks"])
             if best is None or key > best[0]:
-                best = (key, float(th_on), float(th_on * ratio), hold, m)
+                best = (key, float(th_on), float(th_on * ratio), hold, max_weeks, m)
     return best
 
 
@@ -120,7 +121,7 @@ def main(argv=None):
     a_coef, a_b = fit_logistic(A, a_label[a_rows])
     del A
     r, s = risk.linear_scores(F, [(coef, b), (a_coef, a_b)], hinges, products)
-    (_, th_on, th_off, hold, m) = choose_thresholds(s, present, cohort.left_week)
+    (_, th_on, th_off, hold, max_weeks, m) = choose_thresholds(s, present, cohort.left_week)
     print(f"training metrics of the alert rule (seed {a.seed}):", m)
     # words on the dashboard ("high", "raised") for the 4-week risk: the risk levels reached by as
     # many student-weeks as reach TH_ON and TH_OFF on the alert score
@@ -146,6 +147,7 @@ def main(argv=None):
         f"TH_ON = {th_on:.5f}",
         f"TH_OFF = {th_off:.5f}",
         f"HOLD = {hold}",
+        f"MAX_WEEKS = {max_weeks}",
         "# dashboard words for the 4-week risk (monitoring.views.risk_level)",
         f"RISK_HIGH = {level_high:.5f}",
         f"RISK_RAISED = {level_raised:.5f}",
@@ -153,7 +155,7 @@ def main(argv=None):
         "",
     ]
     pathlib.Path(a.out).write_text("\n".join(lines))
-    print(f"  {len(coef)} terms, intercept {b:+.3f}  th_on {th_on:.4f}  th_off {th_off:.4f}  hold {hold}")
+    print(f"  {len(coef)} terms, intercept {b:+.3f}  th_on {th_on:.4f}  th_off {th_off:.4f}  hold {hold}  max_weeks {max_weeks}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ score = the same terms @ ALERT_COEF + ALERT_INTERCEPT: probability of leaving in
 alert = on when score >= TH_ON; once on, it stays on for at least HOLD weeks and then while
         score >= TH_OFF (hysteresis, so a mentor gets one alert per episode instead of a
         flickering one); an episode also starts when score >= TH_OFF and >= RISE x the
-        student's own usual score.
+        student's own usual score. An episode lasts at most MAX_WEEKS present weeks.
 """
 
 import os
@@ -131,28 +131,36 @@ def own_reference(risk, present, lag=RISE_LAG, skip=3, min_weeks=3):
     return ref
 
 
-def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None):
+def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None, max_weeks=None):
     """Alert episodes on a score (in scoring: the alert score, see ``scores_from_features``).
 
-    An episode starts when risk >= th_on, or when risk >= th_off and at least
-    ``rise`` times the student's own usual risk (a sudden change, e.g. a student with a perfect
-    record who stops filling in). Once on it stays on for at least ``hold`` present weeks and
-    after that as long as risk >= th_off, so a warning raised weeks ahead keeps standing while
-    the risk stays elevated instead of flickering on and off."""
+    An episode starts when the score >= th_on, or when it is >= th_off and at least ``rise``
+    times the student's own usual score (a sudden change, e.g. a student with a perfect record
+    who stops filling in). Once on it stays on for at least ``hold`` present weeks and after that
+    as long as the score >= th_off, so a warning keeps standing while the score stays elevated
+    instead of flickering on and off. An episode lasts at most ``max_weeks`` present weeks
+    (0: no limit); after that a new one can only start once the score has been below th_off
+    (the mentor has been told; a student whose score stays high does not keep a standing alert
+    for months, but a renewed rise gives a new alert)."""
     th_on = weights.TH_ON if th_on is None else th_on
     th_off = weights.TH_OFF if th_off is None else th_off
     hold = weights.HOLD if hold is None else hold
     rise = weights.RISE if rise is None else rise
+    max_weeks = weights.MAX_WEEKS if max_weeks is None else max_weeks
+    max_weeks = max_weeks or np.iinfo(np.int32).max
     N, T = risk.shape
     start = (risk >= th_on) | ((risk >= th_off) & (risk >= rise * own_reference(risk, present)))
     alert = np.zeros((N, T), bool)
     on = np.zeros(N, bool)
+    armed = np.ones(N, bool)  # may a new episode start? (not until the score was below th_off)
     age = np.zeros(N, np.int32)  # present weeks the current episode has been on
     for t in range(T):
         p = present[:, t]
-        keep = (risk[:, t] >= th_off) | (age < hold)
-        now = np.where(on, keep, start[:, t])
+        low = risk[:, t] < th_off
+        keep = (~low | (age < hold)) & (age < max_weeks)
+        now = np.where(on, keep, start[:, t] & armed)
         age = np.where(p, np.where(now, np.where(on, age + 1, 1), 0), age)
+        armed = np.where(p, ~now & (armed | low), armed)
         on = np.where(p, now, on)
         alert[:, t] = on & p
     return alert

@@ -606,10 +606,11 @@ ALERT_COEF = [
 ]
 ALERT_INTERCEPT = -3.8927
 # alert rule thresholds: on the alert score
-TH_ON = 0.06966
-TH_OFF = 0.03483
+TH_ON = 0.06159
+TH_OFF = 0.02156
 HOLD = 1
+MAX_WEEKS = 6
 # dashboard words for the 4-week risk (monitoring.views.risk_level)
-RISK_HIGH = 0.04331
-RISK_RAISED = 0.00912
+RISK_HIGH = 0.03486
+RISK_RAISED = 0.00273
 RISE = 8
