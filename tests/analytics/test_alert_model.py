@@ -67,3 +67,24 @@ def test_lowest3_and_row_sums_ignore_missing_items():
     assert m.tolist() == pytest.approx([-1.5 / 4, 3.0])
     none, _ = features._lowest3(np.full((1, 4), np.nan, np.float32))
     assert np.isnan(none[0])
+
+
+def test_student_with_a_perfect_record_who_stops_filling_in_gets_an_alert():
+    """Twelve students, 16 weeks (as in tests/monitoring/test_alerts.py): ten steady, one who
+    declines in the last 6 weeks, one who fills in every week and then misses the last 4."""
+    wobble = (0, 3, -2, 1, -3, 2)
+
+    def steady(level, weeks):
+        return np.array([[level + wobble[(k + j) % 6] for j in range(7)] for k in range(weeks)], np.float32)
+
+    X = np.zeros((12, 16, 7), np.float32)
+    for k in range(10):
+        X[k] = steady(60 + 2 * k, 16)
+    X[10] = steady(75, 16)
+    for k in range(10, 16):
+        X[10, k] = np.maximum(0, np.round(X[10, k] - 50 * (k - 9) / 6))
+    X[11] = steady(65, 16)
+    X[11, 12:] = np.nan
+    _, alert, _ = risk.score_arrays(X, np.ones((12, 16), bool))
+    assert alert[10, -1] and alert[11, -1]
+    assert not alert[:10].any()

@@ -606,11 +606,11 @@ ALERT_COEF = [
 ]
 ALERT_INTERCEPT = -3.8927
 # alert rule thresholds: on the alert score
-TH_ON = 0.06159
-TH_OFF = 0.02156
+TH_ON = 0.06245
+TH_OFF = 0.02186
 HOLD = 1
 MAX_WEEKS = 6
 # dashboard words for the 4-week risk (monitoring.views.risk_level)
-RISK_HIGH = 0.03486
-RISK_RAISED = 0.00273
-RISE = 8
+RISK_HIGH = 0.03576
+RISK_RAISED = 0.00278
+RISE = 2.5
