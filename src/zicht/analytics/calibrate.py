@@ -28,13 +28,15 @@ FA_TARGET = 0.9  # use most of the 1 false alarm per mentor-month budget, leavin
 BURDEN_MAX = 0.12  # at most 12% of stayer-weeks flagged: long alerts must not game the episode count
 HOLDS = (1, 2)  # minimum episode lengths tried (4 and 8 were never chosen)
 MAX_WEEKS = (6, 8, 0)  # maximum episode lengths tried (0: no limit)
-# An episode also starts at >= RISE x the student's own usual alert score: so that a student with a
-# good record who stops filling in gets an alert. The 2-12-week score moves less than the 4-week
-# risk (its base rate is higher), so the factor is smaller than the 8 used on that risk. Fixed, not
-# searched: 2.5 is the largest of (2.5, 3, 4, 8) that alerts a student with a perfect record after
-# 4 missed diaries (tests/analytics/test_alert_model.py); on seed 1 the share alerted differs by
-# less than 0.5 points between these factors, and 2 floods stayers with rise-started episodes.
-RISE = 2.5
+# An episode also starts on a sudden change, so that a student with a good record who stops filling
+# in gets an alert: when the 4-week risk is >= RISE x the student's own usual 4-week risk and
+# >= RISE_FLOOR. Both fixed, not searched: the values the previous model used on the same 4-week
+# risk model (its TH_OFF was 0.0198), which the monitoring tests rely on (an alert after 2-3
+# missed diaries for a student with a perfect record). The 2-12-week alert score moves too little
+# for this: at 2.5 x its own usual level it alerted only after 4 missed diaries, at 2 x it flooded
+# stayers with episodes (seed 1).
+RISE = 8
+RISE_FLOOR = 0.02
 RATIOS = (0.35, 0.5, 0.75)  # TH_OFF / TH_ON tried (1.0 was never chosen)
 # TH_OFF is kept at >= 35% of TH_ON: a lower one would keep alerts on at ordinary risk levels
 KNOT_QUANTILES = (0.25, 0.5, 0.75, 0.9, 0.97)
@@ -96,12 +98,13 @@ def fit_logistic(A, y):
     return coef, float(res.x[-1] - (coef * mu).sum())
 
 
-def choose_thresholds(r, present, left_week):
-    """The (TH_ON, TH_OFF, HOLD, MAX_WEEKS) alerting the most leavers >= 2 weeks ahead within the limits."""
+def choose_thresholds(s, r, present, left_week):
+    """The (TH_ON, TH_OFF, HOLD, MAX_WEEKS) alerting the most leavers >= 2 weeks ahead within the limits
+    (s: alert score, r: 4-week risk for the rise trigger)."""
     best = None
-    for th_on in np.quantile(r[present], np.linspace(0.85, 0.995, 40)):
+    for th_on in np.quantile(s[present], np.linspace(0.85, 0.995, 40)):
         for ratio, hold, max_weeks in itertools.product(RATIOS, HOLDS, MAX_WEEKS):
-            al = risk.alert_rule(r, present, th_on, th_on * ratio, hold, RISE, max_weeks)
+            al = risk.alert_rule(s, present, th_on, th_on * ratio, hold, RISE, max_weeks, r, RISE_FLOOR)
             m = evaluate.metrics(r, al, present, left_week, with_auc=False)
             if m["false_alarms_per_mentor_month"] > FA_TARGET or m["stayer_weeks_in_alert"] > BURDEN_MAX:
                 continue
@@ -128,7 +131,7 @@ def main(argv=None):
     a_coef, a_b = fit_logistic(A, a_label[a_rows])
     del A
     r, s = risk.linear_scores(F, [(coef, b), (a_coef, a_b)], hinges, products)
-    (_, th_on, th_off, hold, max_weeks, m) = choose_thresholds(s, present, cohort.left_week)
+    (_, th_on, th_off, hold, max_weeks, m) = choose_thresholds(s, r, present, cohort.left_week)
     print(f"training metrics of the alert rule (seed {a.seed}):", m)
     # words on the dashboard ("high", "raised") for the 4-week risk: the risk levels reached by as
     # many student-weeks as reach TH_ON and TH_OFF on the alert score
@@ -159,6 +162,7 @@ def main(argv=None):
         f"RISK_HIGH = {level_high:.5f}",
         f"RISK_RAISED = {level_raised:.5f}",
         f"RISE = {RISE}",
+        f"RISE_FLOOR = {RISE_FLOOR}",
         "",
     ]
     pathlib.Path(a.out).write_text("\n".join(lines))

@@ -7,8 +7,8 @@ score = the same terms @ ALERT_COEF + ALERT_INTERCEPT: probability of leaving in
         the window in which an alert helps; alerts use this score, not the 4-week risk.
 alert = on when score >= TH_ON; once on, it stays on for at least HOLD weeks and then while
         score >= TH_OFF (hysteresis, so a mentor gets one alert per episode instead of a
-        flickering one); an episode also starts when score >= TH_OFF and >= RISE x the
-        student's own usual score. An episode lasts at most MAX_WEEKS present weeks.
+        flickering one); an episode also starts when the 4-week risk >= RISE_FLOOR and >= RISE x
+        the student's own usual 4-week risk. An episode lasts at most MAX_WEEKS present weeks.
 """
 
 import os
@@ -131,12 +131,13 @@ def own_reference(risk, present, lag=RISE_LAG, skip=3, min_weeks=3):
     return ref
 
 
-def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None, max_weeks=None):
+def alert_rule(score, present, th_on=None, th_off=None, hold=None, rise=None, max_weeks=None, risk=None, rise_floor=None):
     """Alert episodes on a score (in scoring: the alert score, see ``scores_from_features``).
 
-    An episode starts when the score >= th_on, or when it is >= th_off and at least ``rise``
-    times the student's own usual score (a sudden change, e.g. a student with a perfect record
-    who stops filling in). Once on it stays on for at least ``hold`` present weeks and after that
+    An episode starts when the score >= th_on, or on a sudden change: when ``risk`` (the 4-week
+    risk; the score itself if not given) is at least ``rise`` times the student's own usual value
+    and at least ``rise_floor`` (th_off if no risk is given), e.g. a student with a good record
+    who stops filling in. Once on it stays on for at least ``hold`` present weeks and after that
     as long as the score >= th_off, so a warning keeps standing while the score stays elevated
     instead of flickering on and off. An episode lasts at most ``max_weeks`` present weeks
     (0: no limit); after that a new one can only start once the score has been below th_off
@@ -148,15 +149,19 @@ def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None, max
     rise = weights.RISE if rise is None else rise
     max_weeks = weights.MAX_WEEKS if max_weeks is None else max_weeks
     max_weeks = max_weeks or np.iinfo(np.int32).max
-    N, T = risk.shape
-    start = (risk >= th_on) | ((risk >= th_off) & (risk >= rise * own_reference(risk, present)))
+    if risk is None:
+        risk, rise_floor = score, th_off
+    else:
+        rise_floor = weights.RISE_FLOOR if rise_floor is None else rise_floor
+    N, T = score.shape
+    start = (score >= th_on) | ((risk >= rise_floor) & (risk >= rise * own_reference(risk, present)))
     alert = np.zeros((N, T), bool)
     on = np.zeros(N, bool)
     armed = np.ones(N, bool)  # may a new episode start? (not until the score was below th_off)
     age = np.zeros(N, np.int32)  # present weeks the current episode has been on
     for t in range(T):
         p = present[:, t]
-        low = risk[:, t] < th_off
+        low = score[:, t] < th_off
         keep = (~low | (age < hold)) & (age < max_weeks)
         now = np.where(on, keep, start[:, t] & armed)
         age = np.where(p, np.where(now, np.where(on, age + 1, 1), 0), age)
@@ -224,7 +229,7 @@ def score_arrays(X, present, duration=None, chunk=CHUNK, workers=None):
             dur = None if duration is None else duration[sl]
             F, ex = features.compute(X[sl], present[sl], stats, dur)
             r, s_alert = scores_from_features(F)
-            al = alert_rule(s_alert, present[sl])
+            al = alert_rule(s_alert, present[sl], risk=r)
             return sl, r, al, _reason_parts(ex, al)
 
         for sl, r, al, p in pool.map(one, starts):

@@ -606,11 +606,12 @@ ALERT_COEF = [
 ]
 ALERT_INTERCEPT = -3.8927
 # alert rule thresholds: on the alert score
-TH_ON = 0.06245
-TH_OFF = 0.02186
-HOLD = 1
+TH_ON = 0.06758
+TH_OFF = 0.02365
+HOLD = 2
 MAX_WEEKS = 6
 # dashboard words for the 4-week risk (monitoring.views.risk_level)
-RISK_HIGH = 0.03576
-RISK_RAISED = 0.00278
-RISE = 2.5
+RISK_HIGH = 0.04098
+RISK_RAISED = 0.00316
+RISE = 8
+RISE_FLOOR = 0.02
