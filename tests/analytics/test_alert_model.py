@@ -87,4 +87,5 @@ def test_student_with_a_perfect_record_who_stops_filling_in_gets_an_alert():
     X[11, 12:] = np.nan
     _, alert, _ = risk.score_arrays(X, np.ones((12, 16), bool))
     assert alert[10, -1] and alert[11, -1]
+    assert alert[11, 14]  # already after 3 missed diaries
     assert not alert[:10].any()

@@ -26,7 +26,7 @@ from zicht.analytics import evaluate, features, risk, simulate
 
 FA_TARGET = 0.9  # use most of the 1 false alarm per mentor-month budget, leaving room for new cohorts
 BURDEN_MAX = 0.12  # at most 12% of stayer-weeks flagged: long alerts must not game the episode count
-HOLDS = (1, 2)  # minimum episode lengths tried (4 and 8 were never chosen)
+HOLDS = (1, 2)  # minimum episode lengths tried (4 and 8 were not chosen in earlier runs)
 MAX_WEEKS = (6, 8, 0)  # maximum episode lengths tried (0: no limit)
 # An episode also starts on a sudden change, so that a student with a good record who stops filling
 # in gets an alert: when the 4-week risk is >= RISE x the student's own usual 4-week risk and
@@ -37,7 +37,7 @@ MAX_WEEKS = (6, 8, 0)  # maximum episode lengths tried (0: no limit)
 # stayers with episodes (seed 1).
 RISE = 8
 RISE_FLOOR = 0.02
-RATIOS = (0.35, 0.5, 0.75)  # TH_OFF / TH_ON tried (1.0 was never chosen)
+RATIOS = (0.35, 0.5, 0.75)  # TH_OFF / TH_ON tried (1.0 was not chosen in earlier runs)
 # TH_OFF is kept at >= 35% of TH_ON: a lower one would keep alerts on at ordinary risk levels
 KNOT_QUANTILES = (0.25, 0.5, 0.75, 0.9, 0.97)
 L2 = 1e-4  # on standardised terms
