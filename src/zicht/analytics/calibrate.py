@@ -42,6 +42,7 @@ RATIOS = (0.35, 0.5, 0.75)  # TH_OFF / TH_ON tried (1.0 was not chosen in earlie
 KNOT_QUANTILES = (0.25, 0.5, 0.75, 0.9, 0.97)
 L2 = 1e-4  # on standardised terms
 ALERT_WINDOW = (evaluate.MIN_LEAD, evaluate.LOOKBACK)  # alert label: leaves 2..12 weeks from now
+LEVEL_SHARES = (0.04, 0.20)  # dashboard: "high" risk for the top 4% of student-weeks, "raised" for the top 20%
 
 
 def training_rows(cohort):
@@ -133,9 +134,9 @@ def main(argv=None):
     r, s = risk.linear_scores(F, [(coef, b), (a_coef, a_b)], hinges, products)
     (_, th_on, th_off, hold, max_weeks, m) = choose_thresholds(s, r, present, cohort.left_week)
     print(f"training metrics of the alert rule (seed {a.seed}):", m)
-    # words on the dashboard ("high", "raised") for the 4-week risk: the risk levels reached by as
-    # many student-weeks as reach TH_ON and TH_OFF on the alert score
-    level_high, level_raised = (float(np.quantile(r[present], np.mean(s[present] < th))) for th in (th_on, th_off))
+    # words on the dashboard ("high", "raised") for the 4-week risk: the levels exceeded by the top
+    # LEVEL_SHARES of training student-weeks (as the previous model's alert thresholds on this risk)
+    level_high, level_raised = (float(np.quantile(r[present], 1 - share)) for share in LEVEL_SHARES)
     print("training auc_4w of the risk:", round(evaluate.auc(r[present], label[present]), 4))
     lines = [
         f'"""Risk weights learned by calibrate.py on simulated cohort seed={a.seed}, '

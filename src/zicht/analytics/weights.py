@@ -611,7 +611,7 @@ TH_OFF = 0.02365
 HOLD = 2
 MAX_WEEKS = 6
 # dashboard words for the 4-week risk (monitoring.views.risk_level)
-RISK_HIGH = 0.04098
-RISK_RAISED = 0.00316
+RISK_HIGH = 0.05274
+RISK_RAISED = 0.02059
 RISE = 8
 RISE_FLOOR = 0.02

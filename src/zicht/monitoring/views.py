@@ -19,7 +19,7 @@ from zicht.responses.models import Response
 
 
 def risk_level(risk):
-    """Words instead of a bare probability: levels set by the calibration next to the alert thresholds."""
+    """Words instead of a bare probability: levels of the 4-week risk set by the calibration (top 4% / 20%)."""
     if risk is None:
         return None
     if risk >= weights.RISK_HIGH:
