@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/ews_score.py [--students 500000] [--weeks 40] [--items 25]
 
-Measures risk.score_arrays (all features, risk, alerts and reason ingredients) on an in-memory
-float32 array; CSV reading/writing and formatting reason text are not included. The data are
+Measures risk.score_arrays (all features, the 4-week risk and the alert score, alerts and reason
+ingredients) on an in-memory float32 array; CSV reading/writing and formatting reason text are not included. The data are
 generated in a child process and handed over through a .npy file, so that the peak memory
 (ru_maxrss) reported is that of loading the array and scoring it, not of generating it.
 Wall time is reported as measured; the two ratios use CPU time, because on a shared machine

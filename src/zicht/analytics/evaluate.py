@@ -37,15 +37,17 @@ def auc(score, label):
     return float((ranks[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def metrics(risk, alert, present, left_week):
-    """risk, alert, present: (N, T) arrays; left_week: (N,) int, 0 for stayers."""
+def metrics(risk, alert, present, left_week, with_auc=True):
+    """risk, alert, present: (N, T) arrays; left_week: (N,) int, 0 for stayers.
+
+    with_auc=False skips the (slow) AUC, for threshold searches that only look at the alerts."""
     N, T = present.shape
     week = np.arange(1, T + 1)[None, :]
     L = np.asarray(left_week)[:, None]
     leaver = L > 0
     rows = present & (~leaver | (week < L))
     label = leaver & (week < L) & (L <= week + HORIZON)
-    out = {"auc_4w": auc(risk[rows], label[rows])}
+    out = {"auc_4w": auc(risk[rows], label[rows]) if with_auc else float("nan")}
 
     alert = alert & rows
     window = leaver & (week >= L - LOOKBACK) & (week <= L - MIN_LEAD)

@@ -153,18 +153,30 @@ def cohort_stats(sums):
     return CohortStats(q, r, np.sqrt(q / 2 + r), var_d, mean, np.sqrt(np.maximum(var, 1.0)), skip_rate)
 
 
+def _rowsum(a):
+    """Sum over the last axis of a 2-D array. einsum is about 5x faster than a.sum(-1) on short
+    rows (one row per student, one column per item), and a row's sum still uses that row only."""
+    return np.einsum("ij->i", a)
+
+
 def _rowmean(a):
     """Mean over the last axis ignoring NaN (NaN when nothing observed), and the count."""
     ok = ~np.isnan(a)
-    n = ok.sum(-1)
-    return np.where(n > 0, np.where(ok, a, 0).sum(-1) / np.maximum(n, 1), np.nan), n
+    n = _rowsum(ok.astype(np.float32))
+    return np.where(n > 0, _rowsum(np.where(ok, a, np.float32(0))) / np.maximum(n, 1), np.float32(np.nan)), n
+
+
+def _lowest3(a):
+    """Mean of the 3 lowest non-NaN values per row (fewer if fewer are there; NaN if none), and
+    the lowest value (NaN if none)."""
+    k = min(2, a.shape[-1] - 1)
+    low = np.partition(np.where(np.isnan(a), np.inf, a), k, axis=-1)[..., : k + 1]
+    low = np.where(np.isinf(low), np.float32(np.nan), low)
+    return _rowmean(low)[0], np.fmin.reduce(low, axis=-1)
 
 
 def _lowest3_mean(a):
-    """Mean of the 3 lowest non-NaN values per row (fewer if fewer are there; NaN if none)."""
-    k = min(2, a.shape[-1] - 1)
-    low = np.partition(np.where(np.isnan(a), np.inf, a), k, axis=-1)[..., : k + 1]
-    return _rowmean(np.where(np.isinf(low), np.nan, low))[0]
+    return _lowest3(a)[0]
 
 
 def _window_sum(a, k):
@@ -237,9 +249,9 @@ def compute(X, present, stats, duration=None):
         zt = (m - base) * sdw_inv[t]
         level[:, t], z[:, t], base_all[:, t] = m, zt, base
         decline_mean[:, t], n_items[:, t] = _rowmean(-zt)
-        decline_top[:, t] = -_lowest3_mean(zt)
-        decline_min[:, t] = -np.fmin.reduce(zt, axis=1)
-        share_decl[:, t] = (zt < -DECLINED_SD).sum(1) / np.maximum(n_items[:, t], 1)
+        top, lowest = _lowest3(zt)
+        decline_top[:, t], decline_min[:, t] = -top, -lowest
+        share_decl[:, t] = _rowsum((zt < -DECLINED_SD).astype(np.float32)) / np.maximum(n_items[:, t], 1)
         for k in LAGS:  # change against a recent level: the start baseline drifts during a year
             if t >= k:
                 dk = (m - level[:, t - k]) * sdw_inv[t]
@@ -257,7 +269,7 @@ def compute(X, present, stats, duration=None):
         cusum[:, t], ewma[:, t], last_drop[:, t] = c, w, ld
         # Sliders left empty in a submitted diary, weighted by how unusual that is for the item
         # (e.g. school questions skipped because the student was not at school that week).
-        sk = ((~okt - p_skip[t]) * skip_w[t]).mean(1)
+        sk = _rowsum((~okt - p_skip[t]) * skip_w[t]) / np.float32(I)
         nd += has
         sk_last = np.where(has, sk, sk_last)
         sk_sum = np.where(has & (nd <= BASELINE_DIARIES), sk_sum + sk, sk_sum)
@@ -326,7 +338,12 @@ def compute(X, present, stats, duration=None):
         np.clip(skip_ewma, -2, 4) * dmean,
         late * rate[4],
     ]
-    F = np.stack(cols, axis=2).astype(np.float32)
+    # feature-major storage seen as (N, T, F): each feature F[..., j] is one contiguous block,
+    # which makes the term-by-term risk sum (risk.linear_scores) several times faster
+    F = np.empty((len(cols), N, T), np.float32)
+    for j, col in enumerate(cols):
+        F[j] = col
+    F = F.transpose(1, 2, 0)
     extras = {
         "z": z,
         "level": level,

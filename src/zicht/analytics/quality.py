@@ -16,17 +16,22 @@ MSSD_RATIO = 0.05  # person MSSD below 5% of the cohort's counts as near-constan
 SECONDS_PER_ITEM = 1.0  # faster than this is implausible
 
 
+def _count(mask):
+    """Row counts of a 2-D boolean array (einsum: several times faster than mask.sum(1) on short rows)."""
+    return np.einsum("ij->i", mask.astype(np.float32))
+
+
 def _check_week(x, last, duration_t=None):
     """Suspicious-diary code for one week, all students: 0 ok, 1 untouched, 2 straight, 3 repeat, 4 fast."""
     ok = ~np.isnan(x)
-    n_obs = ok.sum(1)
+    n_obs = _count(ok)
     enough = n_obs >= MIN_ITEMS
     need = SHARE * np.maximum(n_obs, 1)
-    at50 = (x == 50).sum(1) >= need
+    at50 = _count(x == 50) >= need
     straight = (np.fmax.reduce(x, axis=1) - np.fmin.reduce(x, axis=1)) <= 2
     both = ok & ~np.isnan(last)
-    nb = both.sum(1)
-    repeat = (nb >= MIN_ITEMS) & ((np.abs(x - last) < 0.5).sum(1) >= SHARE * np.maximum(nb, 1))
+    nb = _count(both)
+    repeat = (nb >= MIN_ITEMS) & (_count(np.abs(x - last) < 0.5) >= SHARE * np.maximum(nb, 1))
     code = np.zeros(len(x), np.int8)
     if duration_t is not None:
         code[enough & (duration_t < SECONDS_PER_ITEM * np.maximum(n_obs, 1))] = 4
@@ -58,9 +63,9 @@ def careless_flags(X, pooled_var_d, duration=None):
         last_code = np.where(o & susp, code, last_code)
         d2 = (x - prev) ** 2
         okd = ~np.isnan(d2)
-        ssd += np.where(okd, d2, 0).sum(1)
-        npair += okd.sum(1)
-        ref += (okd * pooled_var_d[t].astype(np.float32)).sum(1)
+        ssd += np.einsum("ij->i", np.where(okd, d2, np.float32(0)))
+        npair += _count(okd).astype(np.int32)
+        ref += np.einsum("ij->i", okd * pooled_var_d[t].astype(np.float32))
         prev = np.where(np.isnan(x), prev, x)
         low_mssd = (npair >= 3 * MIN_ITEMS) & (ssd < MSSD_RATIO * ref)
         by_diaries = hist.sum(1) >= 2

@@ -3,10 +3,12 @@
 risk  = logistic(features, hinges and products @ COEF + INTERCEPT): a discrete-time hazard
         model (probability of leaving within 4 weeks), with weights learned offline on a
         *different* simulated cohort (see calibrate.py and weights.py).
-alert = on when risk >= TH_ON; once on, it stays on for at least HOLD weeks and then while
-        risk >= TH_OFF (hysteresis, so a mentor gets one alert per episode instead of a
-        flickering one); an episode also starts when risk >= TH_OFF and >= RISE x the
-        student's own usual risk.
+score = the same terms @ ALERT_COEF + ALERT_INTERCEPT: probability of leaving in 2-12 weeks,
+        the window in which an alert helps; alerts use this score, not the 4-week risk.
+alert = on when score >= TH_ON; once on, it stays on for at least HOLD weeks and then while
+        score >= TH_OFF (hysteresis, so a mentor gets one alert per episode instead of a
+        flickering one); an episode also starts when the 4-week risk >= RISE_FLOOR and >= RISE x
+        the student's own usual 4-week risk. An episode lasts at most MAX_WEEKS present weeks.
 """
 
 import os
@@ -47,29 +49,71 @@ def design(F, hinges=None, products=None):
     return np.concatenate(cols, axis=-1).astype(np.float32)
 
 
+def linear_scores(F, models, hinges=None, products=None):
+    """Logistic scores of several models that share the same terms, in one pass over the terms.
+
+    ``models`` is a list of (coef, intercept). Each term (feature, hinge or product) is computed
+    once and added to every model's sum. An explicit sum (not F @ coef) so each row's result never
+    depends on the array's size: BLAS may block differently, and truncating later weeks must not
+    change earlier scores. Fastest when F[..., j] is contiguous (features.compute returns F as a
+    feature-major array seen as (N, T, F))."""
+    h, p = model_terms(hinges, products)
+    nF = F.shape[-1]
+    coefs = [np.asarray(c, np.float32) for c, _ in models]
+    for c in coefs:
+        if len(c) != nF + len(h) + len(p):
+            raise RuntimeError("weights.py does not match the model terms: rerun zicht.analytics.calibrate")
+    zs = [np.full(F.shape[:-1], b, np.float32) for _, b in models]
+    tmp = np.empty(F.shape[:-1], np.float32)
+
+    def add(term, i):
+        for z, c in zip(zs, coefs, strict=True):
+            if c[i] != 0:
+                z += np.multiply(term, c[i], out=tmp)
+
+    for j in range(nF):
+        add(F[..., j], j)
+    term = np.empty(F.shape[:-1], np.float32)
+    for i, (j, k) in enumerate(h):
+        np.subtract(F[..., j], np.float32(k), out=term)
+        add(np.maximum(term, 0, out=term), nF + i)
+    for i, (j, k) in enumerate(p):
+        add(np.multiply(F[..., j], F[..., k], out=term), nF + len(h) + i)
+    out = []
+    for z in zs:
+        np.clip(z, -30, 30, out=z)
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1
+        out.append(np.reciprocal(z, out=z))
+    return out
+
+
+def _check_weights():
+    if list(weights.FEATURES) != features.FEATURES:
+        raise RuntimeError("weights.py does not match features.FEATURES: rerun zicht.analytics.calibrate")
+
+
 def risk_from_features(F, coef=None, intercept=None, hinges=None, products=None):
-    """Estimated probability of leaving within 4 weeks, per student-week.
+    """Estimated probability of leaving within 4 weeks, per student-week (the hazard model).
 
     A logistic model on the features plus hinge and product terms (see ``design``), computed
     term by term so the extra columns never have to be held in memory at once."""
-    if coef is None and list(weights.FEATURES) != features.FEATURES:
-        raise RuntimeError("weights.py does not match features.FEATURES: rerun zicht.analytics.calibrate")
-    coef = np.asarray(weights.COEF if coef is None else coef, np.float32)
+    if coef is None:
+        _check_weights()
+    coef = weights.COEF if coef is None else coef
     b = weights.INTERCEPT if intercept is None else intercept
-    h, p = model_terms(hinges, products)
-    nF = F.shape[-1]
-    if len(coef) != nF + len(h) + len(p):
-        raise RuntimeError("weights.py does not match the model terms: rerun zicht.analytics.calibrate")
-    # an explicit sum (not F @ coef) so each row's result never depends on the array's size:
-    # BLAS may block differently, and truncating later weeks must not change earlier scores
-    z = np.full(F.shape[:-1], b, np.float32)
-    for j in range(nF):
-        z += F[..., j] * coef[j]
-    for i, (j, k) in enumerate(h):
-        z += np.maximum(F[..., j] - np.float32(k), 0) * coef[nF + i]
-    for i, (j, k) in enumerate(p):
-        z += F[..., j] * F[..., k] * coef[nF + len(h) + i]
-    return (1 / (1 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+    return linear_scores(F, [(coef, b)], hinges, products)[0]
+
+
+def scores_from_features(F):
+    """(risk, alert score) with the weights in weights.py, sharing the term computation.
+
+    risk: probability of leaving within 4 weeks (reported, ranks students: the AUC figure).
+    alert score: probability of leaving in 2 to 12 weeks from now, the window in which an alert
+    is useful to a mentor; the alert rule runs on this score (see calibrate.py)."""
+    _check_weights()
+    return linear_scores(F, [(weights.COEF, weights.INTERCEPT), (weights.ALERT_COEF, weights.ALERT_INTERCEPT)])
 
 
 def own_reference(risk, present, lag=RISE_LAG, skip=3, min_weeks=3):
@@ -87,26 +131,41 @@ def own_reference(risk, present, lag=RISE_LAG, skip=3, min_weeks=3):
     return ref
 
 
-def alert_rule(risk, present, th_on=None, th_off=None, hold=None, rise=None):
-    """Alert episodes. An episode starts when risk >= th_on, or when risk >= th_off and at least
-    ``rise`` times the student's own usual risk (a sudden change, e.g. a student with a perfect
-    record who stops filling in). Once on it stays on for at least ``hold`` present weeks and
-    after that as long as risk >= th_off, so a warning raised weeks ahead keeps standing while
-    the risk stays elevated instead of flickering on and off."""
+def alert_rule(score, present, th_on=None, th_off=None, hold=None, rise=None, max_weeks=None, risk=None, rise_floor=None):
+    """Alert episodes on a score (in scoring: the alert score, see ``scores_from_features``).
+
+    An episode starts when the score >= th_on, or on a sudden change: when ``risk`` (the 4-week
+    risk; the score itself if not given) is at least ``rise`` times the student's own usual value
+    and at least ``rise_floor`` (th_off if no risk is given), e.g. a student with a good record
+    who stops filling in. Once on it stays on for at least ``hold`` present weeks and after that
+    as long as the score >= th_off, so a warning keeps standing while the score stays elevated
+    instead of flickering on and off. An episode lasts at most ``max_weeks`` present weeks
+    (0: no limit); after that a new one can only start once the score has been below th_off
+    (the mentor has been told; a student whose score stays high does not keep a standing alert
+    for months, but a renewed rise gives a new alert)."""
     th_on = weights.TH_ON if th_on is None else th_on
     th_off = weights.TH_OFF if th_off is None else th_off
     hold = weights.HOLD if hold is None else hold
     rise = weights.RISE if rise is None else rise
-    N, T = risk.shape
-    start = (risk >= th_on) | ((risk >= th_off) & (risk >= rise * own_reference(risk, present)))
+    max_weeks = weights.MAX_WEEKS if max_weeks is None else max_weeks
+    max_weeks = max_weeks or np.iinfo(np.int32).max
+    if risk is None:
+        risk, rise_floor = score, th_off
+    else:
+        rise_floor = weights.RISE_FLOOR if rise_floor is None else rise_floor
+    N, T = score.shape
+    start = (score >= th_on) | ((risk >= rise_floor) & (risk >= rise * own_reference(risk, present)))
     alert = np.zeros((N, T), bool)
     on = np.zeros(N, bool)
+    armed = np.ones(N, bool)  # may a new episode start? (not until the score was below th_off)
     age = np.zeros(N, np.int32)  # present weeks the current episode has been on
     for t in range(T):
         p = present[:, t]
-        keep = (risk[:, t] >= th_off) | (age < hold)
-        now = np.where(on, keep, start[:, t])
+        low = score[:, t] < th_off
+        keep = (~low | (age < hold)) & (age < max_weeks)
+        now = np.where(on, keep, start[:, t] & armed)
         age = np.where(p, np.where(now, np.where(on, age + 1, 1), 0), age)
+        armed = np.where(p, ~now & (armed | low), armed)
         on = np.where(p, now, on)
         alert[:, t] = on & p
     return alert
@@ -169,8 +228,8 @@ def score_arrays(X, present, duration=None, chunk=CHUNK, workers=None):
             sl = slice(a, a + chunk)
             dur = None if duration is None else duration[sl]
             F, ex = features.compute(X[sl], present[sl], stats, dur)
-            r = risk_from_features(F)
-            al = alert_rule(r, present[sl])
+            r, s_alert = scores_from_features(F)
+            al = alert_rule(s_alert, present[sl], risk=r)
             return sl, r, al, _reason_parts(ex, al)
 
         for sl, r, al, p in pool.map(one, starts):

@@ -19,12 +19,12 @@ from zicht.responses.models import Response
 
 
 def risk_level(risk):
-    """Words instead of a bare probability: the scorer's own alert thresholds decide."""
+    """Words instead of a bare probability: levels of the 4-week risk set by the calibration (top 4% / 20%)."""
     if risk is None:
         return None
-    if risk >= weights.TH_ON:
+    if risk >= weights.RISK_HIGH:
         return "high"
-    if risk >= weights.TH_OFF:
+    if risk >= weights.RISK_RAISED:
         return "raised"
     return "low"
 
