@@ -83,29 +83,42 @@ def send_sms(to_e164: str, body: str, *, reference: str, status_url: str | None 
     raise ImproperlyConfigured(f"ZICHT_SMS_BACKEND must be 'outbox' or 'http', not {backend!r}")
 
 
-def _send_http(to_e164, body, *, reference, status_url, sleep):
+def _request_basics(path, **extra_headers):
+    """URL and headers of a request to the provider."""
     base = settings.ZICHT_SMS_API_URL.rstrip("/")
     if not base:
         raise ImproperlyConfigured("ZICHT_SMS_BACKEND is 'http' but ZICHT_SMS_API_URL is empty")
+    headers = {**extra_headers, "Accept": "application/json"}
+    if settings.ZICHT_SMS_API_KEY:
+        headers["Authorization"] = f"Bearer {settings.ZICHT_SMS_API_KEY}"
+    return base + path, headers
+
+
+def _transport_error(exc):
+    """The RetryableError for a request that got no answer. "misconfigured": our own request is
+    malformed (URL scheme, API key with a newline); retrying won't help now, but it is not the
+    recipient's fault either."""
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
+        return RetryableError(f"check ZICHT_SMS_API_URL/ZICHT_SMS_API_KEY: {exc}", code="misconfigured")
+    if isinstance(exc, httpx.TimeoutException):
+        return RetryableError(f"provider timed out ({type(exc).__name__})", code="timeout")
+    return RetryableError(f"provider unreachable ({type(exc).__name__}: {exc})", code="unreachable")
+
+
+def _send_http(to_e164, body, *, reference, status_url, sleep):
+    url, headers = _request_basics("/messages", **{"Idempotency-Key": reference})
     payload = {"from": settings.ZICHT_SMS_SENDER, "to": to_e164, "body": body, "reference": reference}
     if status_url:
         payload["status_url"] = status_url
-    headers = {"Idempotency-Key": reference, "Accept": "application/json"}
-    if settings.ZICHT_SMS_API_KEY:
-        headers["Authorization"] = f"Bearer {settings.ZICHT_SMS_API_KEY}"
     last_error = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         wait = None
         try:
-            response = http_post(base + "/messages", payload, headers)
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            # Our own request is malformed (URL scheme, API key with a newline): retrying won't help
-            # now, but it is not the recipient's fault either.
-            raise RetryableError(f"check ZICHT_SMS_API_URL/ZICHT_SMS_API_KEY: {exc}", code="misconfigured") from exc
-        except httpx.TimeoutException as exc:
-            last_error = RetryableError(f"provider timed out ({type(exc).__name__})", code="timeout")
+            response = http_post(url, payload, headers)
         except httpx.TransportError as exc:
-            last_error = RetryableError(f"provider unreachable ({type(exc).__name__}: {exc})", code="unreachable")
+            last_error = _transport_error(exc)
+            if last_error.code == "misconfigured":
+                raise last_error from exc
         else:
             status = response.status_code
             if 200 <= status < 300:
@@ -174,24 +187,16 @@ def send_sms_batch(messages, *, sleep=None):
 
 
 def _send_http_batch(payloads, *, sleep):
-    base = settings.ZICHT_SMS_API_URL.rstrip("/")
-    if not base:
-        raise ImproperlyConfigured("ZICHT_SMS_BACKEND is 'http' but ZICHT_SMS_API_URL is empty")
-    headers = {"Accept": "application/json"}
-    if settings.ZICHT_SMS_API_KEY:
-        headers["Authorization"] = f"Bearer {settings.ZICHT_SMS_API_KEY}"
+    url, headers = _request_basics("/messages/batch")
     last_error = None
     for attempt in range(1, MAX_ATTEMPTS + 1):
         wait = None
         try:
-            response = http_post(base + "/messages/batch", {"messages": payloads}, headers)
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            last_error = RetryableError(f"check ZICHT_SMS_API_URL/ZICHT_SMS_API_KEY: {exc}", code="misconfigured")
-            break
-        except httpx.TimeoutException as exc:
-            last_error = RetryableError(f"provider timed out ({type(exc).__name__})", code="timeout")
+            response = http_post(url, {"messages": payloads}, headers)
         except httpx.TransportError as exc:
-            last_error = RetryableError(f"provider unreachable ({type(exc).__name__}: {exc})", code="unreachable")
+            last_error = _transport_error(exc)
+            if last_error.code == "misconfigured":
+                break
         else:
             status = response.status_code
             if status == 200:
