@@ -67,7 +67,8 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE,
 
     ``now`` freezes the clock for the whole pass (tests); ``send_threads`` > 1 talks to the
     providers in parallel within a batch; ``lease`` is how long this worker's claims stay its own;
-    ``plan=False`` only sends (Celery's dispatch tasks: the separate ``plan`` task plans).
+    ``plan=False`` only claims and sends (Celery: one dispatch task per beat tick plans, the others
+    do not; zicht/celery.py).
     """
     get_now = _clock(now)
     started = time.monotonic()
