@@ -108,8 +108,25 @@ def run_once(now=None, batch=100, max_seconds=None, send_threads=1, lease=LEASE,
         if sender is not None:
             sender.shutdown()  # lets a batch being sent finish: its deliveries are already committed
         if pool is not None:
+            _close_connections(pool, send_threads)
             pool.shutdown()
     return {key: value for key, value in stats.items() if value}
+
+
+def _close_connections(pool, threads):
+    """Close each send thread's database connection at the end of a pass. Reconnecting for every
+    batch instead cost PostgreSQL a new backend process per thread per batch (21,000 during the
+    national wave). Each thread takes exactly one close job: it waits for the others at a barrier."""
+    barrier = threading.Barrier(threads)
+
+    def close(_):
+        try:
+            barrier.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            pass
+        connection.close()
+
+    list(pool.map(close, range(threads)))
 
 
 def _send_all(deliveries, get_now, pool, threads, *, check_windows):
@@ -129,9 +146,7 @@ def _send_all(deliveries, get_now, pool, threads, *, check_windows):
             )
             return counts
         finally:
-            marks.flush()
-            if pool is not None:
-                connection.close()  # this thread's connection; the pool threads outlive the batch
+            marks.flush()  # a send thread keeps its database connection until the pass ends
 
     if pool is None:
         return work(deliveries)
