@@ -1,6 +1,7 @@
 """E-mail through a real SMTP server (aiosmtpd) on 127.0.0.1."""
 
 import email
+import logging
 from email import policy
 
 import pytest
@@ -31,6 +32,10 @@ class Mailbox:
 
 @pytest.fixture
 def smtp(settings):
+    # aiosmtpd's server thread logs connection ends after pytest has closed the captured stream.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.CRITICAL)
     mailbox = Mailbox()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
@@ -44,6 +49,7 @@ def smtp(settings):
     settings.DEFAULT_FROM_EMAIL = "zicht <noreply@school.example>"
     yield mailbox
     controller.stop()
+    server_log.setLevel(level)
 
 
 def test_email_arrives_with_subject_body_and_stable_message_id(smtp):
