@@ -45,9 +45,9 @@ def test_kill_minus_9_of_a_celery_worker_mid_wave_then_restart(celery_worker, pr
 
 
 def test_redis_outage_during_dispatch_resumes_without_loss_or_doubles(celery_worker, redis_server, provider):
-    provider.delay = 0.02
+    provider.delay = 0.05  # slow and large enough that passes already running cannot finish the wave
     worker = celery_worker()
-    people = make_due_wave(400)
+    people = make_due_wave(1000)
     wait_for(lambda: provider.stats()["received"] >= 80 or not worker.alive(), 45, "the wave to start")
     redis_server.stop()
     stopped_at = provider.stats()["received"]
