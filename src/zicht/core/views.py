@@ -5,9 +5,10 @@ import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from zicht.core import clock, permissions
 
@@ -97,9 +98,6 @@ def server_error(request):
     """The friendly error page. When the database was unreachable (a restart, a failover) it is a
     temporary condition: 503 with Retry-After, so browsers, proxies and scripts know to try again.
     Rendered without context processors or the database, which may be what just failed."""
-    from django.db import InterfaceError, OperationalError
-    from django.template import loader
-
     error = sys.exc_info()[1]
     outage = isinstance(error, (OperationalError, InterfaceError))
     response = HttpResponseServerError(loader.get_template("500.html").render())
