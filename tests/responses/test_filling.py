@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from zicht.responses.models import AccessLink, Draft, Response, Window
@@ -39,8 +40,6 @@ def test_student_link_opens_the_diary_with_the_mentors_name(client, student, ope
 
 
 def test_submitting_stores_one_response_with_version_and_untouched_sliders(client, student, open_window):
-    import time_machine
-
     window, token = open_window(student)
     url = f"/d/{token}/w/{window.pk}/"
     with time_machine.travel(timezone.now(), tick=False) as traveller:
