@@ -249,6 +249,10 @@ def assert_each_delivered_once(provider, people):
     assert set(phones) == {p.phone for p in people}
     assert max(phones.values()) == 1
     assert provider.stats()["received"] == len(people)
+    # The provider has answered the last batch; the worker marks it sent a moment later.
+    wait_for(
+        lambda: Delivery.objects.filter(status=Delivery.SENT).count() >= len(people), 10, "the outbox to record every send"
+    )
     assert Delivery.objects.filter(status=Delivery.SENT).count() == len(people)
     assert Invitation.objects.filter(status=Invitation.SENT).count() == len(people)
     references = {m["reference"] for m in provider.messages}
